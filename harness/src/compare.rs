@@ -1,0 +1,127 @@
+//! Judging one observed step against its expectation and, if any, the runtime's deviation.
+
+use execmodel_contract::{Outcome, StepResult};
+
+use crate::expectations::{Deviation, Expected, ExpectedStep, OutcomePattern};
+use crate::runner::{outcome_detail, TrialContext};
+use crate::text::show_bytes;
+
+pub enum StepJudgement {
+    AsExpected,
+    AsDeviation,
+    Failed(String),
+}
+
+pub fn outcome_matches(pattern: &OutcomePattern, outcome: &Outcome) -> bool {
+    match (pattern, outcome) {
+        (OutcomePattern::Returned(expected), Outcome::Returned(observed)) => expected == observed,
+        (OutcomePattern::Exited(expected), Outcome::Exited(observed)) => expected == observed,
+        (OutcomePattern::Trapped(expected), Outcome::Trapped { kind, .. }) => expected == kind,
+        (OutcomePattern::Rejected { stage, text }, Outcome::Rejected { stage: observed, message }) => {
+            stage == observed
+                && text.as_ref().is_none_or(|text| message.to_lowercase().contains(&text.to_lowercase()))
+        }
+        _ => false,
+    }
+}
+
+pub fn fits(expected: &Expected, observed: &StepResult) -> bool {
+    outcome_matches(&expected.outcome, &observed.outcome)
+        && expected.stdout.as_bytes() == observed.stdout.as_slice()
+        && expected.stderr.as_bytes() == observed.stderr.as_slice()
+}
+
+pub fn judge_step(context: &TrialContext, index: usize, step: &ExpectedStep, observed: &StepResult) -> StepJudgement {
+    let deviation = step.deviations.get(context.runtime);
+    let expected = deviation.map_or(&step.expected, |d| &d.expected);
+    if fits(expected, observed) {
+        return if deviation.is_some() { StepJudgement::AsDeviation } else { StepJudgement::AsExpected };
+    }
+    let file = context.module.expectations.file.display();
+    let runtime = context.runtime;
+    let header = format!("{} — step {} `{}` ({file}:{})", context.name(), index + 1, step.action, step.line);
+    if let Some(deviation) = deviation.filter(|_| fits(&step.expected, observed)) {
+        return StepJudgement::Failed(stopped_deviating(&header, runtime, &file.to_string(), step, deviation));
+    }
+    let mut message = format!("{header}\n{}", differences(expected, observed));
+    if let Some(detail) = outcome_detail(&observed.outcome) {
+        message.push_str(&format!("\n  {runtime} said: {detail}"));
+    }
+    match deviation {
+        Some(deviation) => message.push_str(&format!(
+            "\n{runtime} has a recorded deviation here ({file}:{}), but does something else again: update that table.",
+            deviation.line
+        )),
+        None => message.push_str(&format!(
+            "\nIf {runtime} is right to differ (or the ABI allows it), record it below that step with a reason and a link:\n{}",
+            suggested_deviation(runtime, observed)
+        )),
+    }
+    StepJudgement::Failed(message)
+}
+
+fn stopped_deviating(header: &str, runtime: &str, file: &str, step: &ExpectedStep, deviation: &Deviation) -> String {
+    format!(
+        "{header}\n{runtime} no longer deviates: it now does what the default expectation says (`{}`) \
+         instead of the recorded deviation (`{}`).\nDelete [scenario.step.deviation.{runtime}] at {file}:{} \
+         (it said: {} — {}), and check the runtime's release notes for the change.",
+        step.expected.outcome, deviation.expected.outcome, deviation.line, deviation.reason, deviation.link
+    )
+}
+
+fn differences(expected: &Expected, observed: &StepResult) -> String {
+    let mut lines = vec![
+        format!("  expected: {}", expected.outcome),
+        format!("  observed: {}", observed.outcome),
+    ];
+    for (stream, want, got) in [
+        ("stdout", expected.stdout.as_bytes(), observed.stdout.as_slice()),
+        ("stderr", expected.stderr.as_bytes(), observed.stderr.as_slice()),
+    ] {
+        if want != got {
+            lines.push(format!("  {stream}: expected {}, observed {}", show_bytes(want, 300), show_bytes(got, 300)));
+        }
+    }
+    lines.join("\n")
+}
+
+fn suggested_deviation(runtime: &str, observed: &StepResult) -> String {
+    let mut table = format!("  [scenario.step.deviation.{runtime}]\n  expect = {:?}\n", observed.outcome.to_string());
+    for (key, bytes) in [("stdout", &observed.stdout), ("stderr", &observed.stderr)] {
+        if !bytes.is_empty() {
+            table.push_str(&format!("  {key} = {}\n", toml_string(bytes)));
+        }
+    }
+    table.push_str("  reason = \"…\"\n  link = \"…\"");
+    table
+}
+
+fn toml_string(bytes: &[u8]) -> String {
+    toml::Value::String(String::from_utf8_lossy(bytes).into_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use execmodel_contract::{RejectStage, TrapKind, Value};
+
+    #[test]
+    fn rejection_text_is_a_case_insensitive_substring() {
+        let pattern = OutcomePattern::Rejected { stage: RejectStage::Run, text: Some("both".into()) };
+        assert!(outcome_matches(&pattern, &Outcome::reject(RejectStage::Run, "Program cannot be BOTH a Command and a Reactor")));
+        assert!(!outcome_matches(&pattern, &Outcome::reject(RejectStage::Link, "both")));
+        assert!(!outcome_matches(&pattern, &Outcome::reject(RejectStage::Run, "unknown import")));
+    }
+
+    #[test]
+    fn returned_values_and_traps_compare_exactly() {
+        let three = OutcomePattern::Returned(vec![Value::I32(3)]);
+        assert!(outcome_matches(&three, &Outcome::Returned(vec![Value::I32(3)])));
+        assert!(!outcome_matches(&three, &Outcome::Returned(vec![Value::I64(3)])));
+        assert!(!outcome_matches(&three, &Outcome::Returned(vec![])));
+        let trap = OutcomePattern::Trapped(TrapKind::Unreachable);
+        assert!(outcome_matches(&trap, &Outcome::trap(TrapKind::Unreachable, "wasm trap")));
+        assert!(!outcome_matches(&trap, &Outcome::trap(TrapKind::Other, "")));
+        assert!(!outcome_matches(&OutcomePattern::Exited(0), &Outcome::Returned(vec![])));
+    }
+}

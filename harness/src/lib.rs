@@ -1,0 +1,15 @@
+//! execmodel: how each WebAssembly runtime treats WASI command and reactor modules.
+//!
+//! corpus → classification → trials → adapter → typed outcome → comparison → report; one module
+//! per arrow. The test driver (`tests/matrix.rs`) and the `execmodel` CLI are thin layers over this.
+
+pub mod classify;
+pub mod compare;
+pub mod expectations;
+pub mod matrix;
+pub mod registry;
+pub mod rules;
+pub mod runner;
+pub mod suite;
+pub mod text;
+pub mod trials;

@@ -1,0 +1,188 @@
+//! The compatibility matrix: every trial run once (in parallel), rendered as modules × scenarios
+//! against runtimes.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::runner::{TrialReport, Verdict};
+use crate::trials::{Plan, PlannedTrial};
+
+pub enum Cell {
+    Pass,
+    KnownDeviation,
+    Fail(String),
+    Error(String),
+    Ignored(String),
+}
+
+impl Cell {
+    fn label(&self) -> &'static str {
+        match self {
+            Cell::Pass => "pass",
+            Cell::KnownDeviation => "deviation",
+            Cell::Fail(_) => "FAIL",
+            Cell::Error(_) => "ERROR",
+            Cell::Ignored(_) => "ignored",
+        }
+    }
+}
+
+pub struct MatrixRun {
+    /// `(runtime, version)` in column order.
+    pub runtimes: Vec<(String, String)>,
+    /// `(module id, scenario)` in row order.
+    pub rows: Vec<(String, String)>,
+    pub cells: BTreeMap<(usize, usize), Cell>,
+    pub reports: Vec<(PlannedTrial, Option<TrialReport>)>,
+    pub wall_time: Duration,
+}
+
+pub struct Options<'a> {
+    pub jobs: usize,
+    /// Keep only trials whose name contains this text.
+    pub filter: Option<&'a str>,
+    /// Called after each finished trial with (done, total).
+    pub progress: &'a (dyn Fn(usize, usize, &str) + Sync),
+}
+
+pub fn run(plan: &Plan, options: &Options) -> MatrixRun {
+    let started = Instant::now();
+    let trials: Vec<PlannedTrial> = plan
+        .trials()
+        .into_iter()
+        .filter(|trial| options.filter.is_none_or(|f| trial.name.contains(f)))
+        .collect();
+    let total = trials.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<TrialReport>>> = Mutex::new((0..total).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..options.jobs.max(1) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(trial) = trials.get(index) else { break };
+                let report = trial.ignored.is_none().then(|| plan.run(trial));
+                results.lock().unwrap_or_else(|p| p.into_inner())[index] = report;
+                (options.progress)(done.fetch_add(1, Ordering::SeqCst) + 1, total, &trial.name);
+            });
+        }
+    });
+    let results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+
+    let runtimes: Vec<(String, String)> = plan
+        .slots
+        .iter()
+        .filter(|slot| trials.iter().any(|t| t.slot.name() == slot.name()))
+        .map(|slot| {
+            let version = match slot.availability() {
+                Ok(()) => slot.version(),
+                Err(_) => "unavailable".to_string(),
+            };
+            (slot.name().to_string(), version)
+        })
+        .collect();
+    let mut rows: Vec<(String, String)> = Vec::new();
+    let mut cells = BTreeMap::new();
+    let mut reports = Vec::new();
+    for (trial, report) in trials.into_iter().zip(results) {
+        let module = &plan.suite.modules[trial.module];
+        let row_key = (module.id.clone(), module.expectations.scenarios[trial.scenario].name.clone());
+        let row = rows.iter().position(|r| *r == row_key).unwrap_or_else(|| {
+            rows.push(row_key);
+            rows.len() - 1
+        });
+        let column = runtimes.iter().position(|(name, _)| name == trial.slot.name()).unwrap_or(0);
+        let cell = match (&trial.ignored, &report) {
+            (Some(reason), _) => Cell::Ignored(reason.clone()),
+            (None, Some(report)) => match &report.verdict {
+                Verdict::Pass => Cell::Pass,
+                Verdict::KnownDeviation => Cell::KnownDeviation,
+                Verdict::Fail(message) => Cell::Fail(message.clone()),
+                Verdict::Error(message) => Cell::Error(message.clone()),
+            },
+            (None, None) => Cell::Error("trial did not run".into()),
+        };
+        cells.insert((row, column), cell);
+        reports.push((trial, report));
+    }
+    MatrixRun { runtimes, rows, cells, reports, wall_time: started.elapsed() }
+}
+
+impl MatrixRun {
+    pub fn count(&self, label: &str) -> usize {
+        self.cells.values().filter(|cell| cell.label() == label).count()
+    }
+
+    pub fn has_failures(&self) -> bool {
+        self.cells.values().any(|cell| matches!(cell, Cell::Fail(_) | Cell::Error(_)))
+    }
+
+    pub fn summary(&self) -> String {
+        format!(
+            "{} trials: {} pass, {} known deviation, {} FAIL, {} harness error, {} ignored ({:.1} s)",
+            self.cells.len(),
+            self.count("pass"),
+            self.count("deviation"),
+            self.count("FAIL"),
+            self.count("ERROR"),
+            self.count("ignored"),
+            self.wall_time.as_secs_f64()
+        )
+    }
+
+    /// The table as plain text, followed by every failure's message and every ignore reason.
+    pub fn render_text(&self) -> String {
+        let header: Vec<String> = self.runtimes.iter().map(|(name, version)| format!("{name} {version}")).collect();
+        let first_width = self
+            .rows
+            .iter()
+            .map(|(_, scenario)| scenario.len() + 2)
+            .chain(self.rows.iter().map(|(module, _)| module.len()))
+            .max()
+            .unwrap_or(10)
+            .max("module / scenario".len());
+        let widths: Vec<usize> = header.iter().map(|h| h.len().max(9)).collect();
+        let mut out = String::new();
+        let _ = write!(out, "{:first_width$}", "module / scenario");
+        for (h, w) in header.iter().zip(&widths) {
+            let _ = write!(out, "  {h:w$}");
+        }
+        out.push('\n');
+        let mut current_module = None;
+        for (row, (module, scenario)) in self.rows.iter().enumerate() {
+            if current_module != Some(module) {
+                let _ = writeln!(out, "{module}");
+                current_module = Some(module);
+            }
+            let _ = write!(out, "{:first_width$}", format!("  {scenario}"));
+            for (column, w) in widths.iter().enumerate() {
+                let label = self.cells.get(&(row, column)).map_or("-", Cell::label);
+                let _ = write!(out, "  {label:w$}");
+            }
+            out.push('\n');
+        }
+        let mut ignored_reasons: Vec<&str> = self
+            .cells
+            .values()
+            .filter_map(|cell| match cell {
+                Cell::Ignored(reason) => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        ignored_reasons.sort();
+        ignored_reasons.dedup();
+        for reason in ignored_reasons {
+            let _ = writeln!(out, "\nignored: {reason}");
+        }
+        for (trial, report) in &self.reports {
+            if let Some(TrialReport { verdict: Verdict::Fail(message) | Verdict::Error(message), .. }) = report {
+                let _ = writeln!(out, "\n--- {}\n{message}", trial.name);
+            }
+        }
+        let _ = writeln!(out, "\n{}", self.summary());
+        out
+    }
+}

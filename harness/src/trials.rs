@@ -1,0 +1,94 @@
+//! The list of trials for a suite: one per (runtime, module, scenario), plus one static
+//! classification check per module. Shared by the test driver and the CLI.
+
+use std::sync::Arc;
+
+use crate::classify::Classification;
+use crate::registry::{self, RuntimeEntry};
+use crate::runner::{self, RuntimeSlot, TrialReport, Verdict};
+use crate::suite::{CorpusModule, Suite};
+
+pub struct Plan {
+    pub suite: Arc<Suite>,
+    pub slots: Vec<Arc<RuntimeSlot>>,
+}
+
+pub struct PlannedTrial {
+    pub name: String,
+    pub slot: Arc<RuntimeSlot>,
+    pub module: usize,
+    pub scenario: usize,
+    /// Why the trial cannot run here (its runtime is unavailable).
+    pub ignored: Option<String>,
+}
+
+impl Plan {
+    pub fn new(suite: Suite, runtimes: &[&'static RuntimeEntry]) -> Plan {
+        Plan {
+            suite: Arc::new(suite),
+            slots: runtimes.iter().map(|entry| Arc::new(RuntimeSlot::new(entry))).collect(),
+        }
+    }
+
+    pub fn all_runtimes(suite: Suite) -> Plan {
+        let entries: Vec<_> = registry::RUNTIMES.iter().collect();
+        Plan::new(suite, &entries)
+    }
+
+    /// Trials in a stable order: runtime, then module, then scenario as written.
+    pub fn trials(&self) -> Vec<PlannedTrial> {
+        let mut trials = Vec::new();
+        for slot in &self.slots {
+            let ignored = slot.availability().err().map(|why| format!("{} unavailable: {why}", slot.name()));
+            for (module_index, module) in self.suite.modules.iter().enumerate() {
+                for (scenario_index, scenario) in module.expectations.scenarios.iter().enumerate() {
+                    trials.push(PlannedTrial {
+                        name: runner::trial_name(slot.name(), module, scenario),
+                        slot: slot.clone(),
+                        module: module_index,
+                        scenario: scenario_index,
+                        ignored: ignored.clone(),
+                    });
+                }
+            }
+        }
+        trials
+    }
+
+    pub fn run(&self, trial: &PlannedTrial) -> TrialReport {
+        let module = &self.suite.modules[trial.module];
+        let scenario = &module.expectations.scenarios[trial.scenario];
+        runner::run_trial(&trial.slot, module, scenario, runner::default_limits())
+    }
+}
+
+impl TrialReport {
+    /// Pass and known deviations succeed; the message of a failure or error otherwise.
+    pub fn into_result(self) -> Result<(), String> {
+        match self.verdict {
+            Verdict::Pass | Verdict::KnownDeviation => Ok(()),
+            Verdict::Fail(message) => Err(message),
+            Verdict::Error(message) => Err(format!("harness error (not a runtime verdict): {message}")),
+        }
+    }
+}
+
+/// The static check of a module: does the `.wasm` match the `[module]` table of its expectations?
+pub fn check_classification(module: &CorpusModule) -> Result<(), String> {
+    let inspection = module.inspection.as_ref().map_err(|_| module.invalid().unwrap_or_default())?;
+    let expected: &Classification = &module.expectations.module;
+    if inspection.classification == *expected {
+        return Ok(());
+    }
+    Err(format!(
+        "{} classifies as\n  {}\nbut {} says\n  {}\nFix the [module] table (or the module's source).",
+        module.wasm_path.display(),
+        inspection.classification,
+        module.expectations.file.display(),
+        expected
+    ))
+}
+
+pub fn classification_trial_name(module: &CorpusModule) -> String {
+    format!("classify::{}", module.id)
+}

@@ -1,0 +1,159 @@
+//! The contract between the execmodel harness and its runtime adapters.
+//!
+//! Data flows one way: the harness turns an expectation file into [`Step`]s, hands them one by one
+//! to a [`Session`] opened on a [`CompiledModule`], and compares the [`StepResult`]s it gets back.
+//! Adapters know nothing about TOML, expectations or reports.
+
+mod outcome;
+mod value;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use outcome::{Outcome, RejectStage, TrapKind};
+pub use value::{Value, ValueParseError};
+
+/// WASI configuration for one instance: what `instantiate` and `run` set up before the guest runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WasiConfig {
+    /// `argv`, including `argv[0]` (the harness passes the module's file name unless a scenario says otherwise).
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    pub stdin: Vec<u8>,
+    /// A host directory preopened for the guest under `guest_path`. The harness creates one
+    /// temporary directory per trial; the adapter only maps it.
+    pub preopen: Option<Preopen>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Preopen {
+    pub host_path: PathBuf,
+    pub guest_path: String,
+}
+
+/// Bounds on one trial. Every adapter must enforce all three; a guest that hits one gets a
+/// classified outcome (`trapped deadline`, a memory-growth failure, truncated output), never a hang.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Wall-clock budget for each step that runs guest code.
+    pub deadline: Duration,
+    /// Maximum linear-memory size of one instance, in bytes.
+    pub memory_bytes: usize,
+    /// Maximum bytes kept per output stream per instance; the rest is dropped (and counted).
+    pub output_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            deadline: Duration::from_secs(5),
+            memory_bytes: 64 << 20,
+            output_bytes: 1 << 20,
+        }
+    }
+}
+
+/// One action on a session. `start` and `initialize` in the scenario language are calls of
+/// `_start` and `_initialize`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Instantiate the module directly with WASI imports: only the wasm `start` section runs.
+    Instantiate(WasiConfig),
+    /// The runtime's own recommended way to run this module (its command/reactor policy),
+    /// e.g. wasmtime's `Linker::module` followed by the default export. Later `Call`s on the
+    /// session resolve exports the way that policy exposes them.
+    Run(WasiConfig),
+    /// Call an export of the current instance.
+    Call { export: String, args: Vec<Value> },
+    /// Report the current size of the exported `memory` in 64 KiB pages as `Returned([I32])`.
+    MemoryPages,
+}
+
+impl Step {
+    pub fn describe(&self) -> String {
+        match self {
+            Step::Instantiate(_) => "instantiate".to_string(),
+            Step::Run(_) => "run".to_string(),
+            Step::Call { export, .. } if export == "_start" => "start".to_string(),
+            Step::Call { export, .. } if export == "_initialize" => "initialize".to_string(),
+            Step::Call { export, args } => {
+                let args: Vec<String> = args.iter().map(Value::to_string).collect();
+                format!("call {export}({})", args.join(", "))
+            }
+            Step::MemoryPages => "memory".to_string(),
+        }
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepResult {
+    pub outcome: Outcome,
+    /// Output written by the guest during this step only.
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+impl StepResult {
+    pub fn new(outcome: Outcome) -> Self {
+        StepResult { outcome, stdout: Vec::new(), stderr: Vec::new() }
+    }
+}
+
+/// Why a runtime cannot take part in this run (its trials are then ignored with this reason).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
+
+/// An error of the adapter or the runtime that is not an outcome of the guest: the module could
+/// not be compiled, the worker process died, the runtime panicked. The harness reports these as
+/// harness failures, apart from conformance failures.
+#[derive(Debug, thiserror::Error)]
+pub enum AdapterError {
+    #[error("module does not compile on {runtime}: {message}")]
+    Compile { runtime: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+/// A WebAssembly runtime under test.
+pub trait Runtime: Send + Sync {
+    /// Short, stable name used in trial names and expectation files (`wasmtime`, `wasmer`, …).
+    fn name(&self) -> &'static str;
+    /// Exact version of the runtime (crate version or CLI `--version`).
+    fn version(&self) -> String;
+    /// `Ok` when trials can run; otherwise why not (binary missing, too old).
+    fn availability(&self) -> Result<(), Unavailable> {
+        Ok(())
+    }
+    /// Compile once; the result is shared by every trial of the module, possibly in parallel.
+    fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, AdapterError>;
+}
+
+pub trait CompiledModule: Send + Sync {
+    /// A fresh session: no instance yet; the first step is `Instantiate` or `Run`.
+    fn session(&self, limits: Limits) -> Box<dyn Session>;
+}
+
+/// One instance (or, under `Run`, whatever the runtime's policy produced) and its captured output.
+pub trait Session {
+    /// Perform one step. Guest failures are outcomes, not errors; a step with no instance to act
+    /// on yields `Outcome::Rejected { stage: RejectStage::Call, .. }`.
+    fn step(&mut self, step: &Step) -> StepResult;
+}
+
+/// Run `f`, turning a panic inside a runtime into a harness error instead of a crashed trial.
+pub fn catch_runtime_panic<T>(runtime: &str, f: impl FnOnce() -> T) -> Result<T, AdapterError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|payload| AdapterError::Other(format!("{runtime} panicked: {}", panic_message(&*payload))))
+}
+
+/// The text of a panic payload (`&str` or `String`), for messages.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-string panic payload".to_string())
+}
