@@ -349,6 +349,20 @@ impl<'de> Deserialize<'de> for OutcomePattern {
     }
 }
 
+impl Action {
+    pub fn kind(&self) -> execmodel_contract::StepKind {
+        use execmodel_contract::StepKind;
+        match self {
+            Action::Instantiate => StepKind::Instantiate,
+            Action::Run => StepKind::Run,
+            Action::Start => StepKind::Call("_start".into()),
+            Action::Initialize => StepKind::Call("_initialize".into()),
+            Action::Call { export, .. } => StepKind::Call(export.clone()),
+            Action::Memory => StepKind::MemoryPages,
+        }
+    }
+}
+
 impl FromStr for Action {
     type Err = String;
 

@@ -5,9 +5,11 @@
 
 pub mod classify;
 pub mod compare;
+pub mod diff;
 pub mod expectations;
 pub mod matrix;
 pub mod registry;
+pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod suite;

@@ -9,7 +9,9 @@ use clap::{Parser, Subcommand};
 use harness::registry::{self, RuntimeEntry};
 use harness::suite::Suite;
 use harness::trials::Plan;
-use harness::{classify, matrix};
+use harness::report::Report;
+use harness::{classify, diff, matrix};
+use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
 #[command(name = "execmodel", version, about = "How each WebAssembly runtime treats WASI command and reactor modules")]
@@ -35,6 +37,17 @@ enum Command {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Run the whole matrix once and write report.json, report.md, index.html and junit.xml.
+    Report {
+        /// Directory to write into (created if missing; files replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// Only these runtimes (repeatable); default: all known ones.
+        #[arg(long = "runtime", value_name = "NAME")]
+        runtimes: Vec<String>,
+    },
+    /// Compare two report.json files: changed runtime versions and trials. Exits 1 if anything changed.
+    Diff { old: PathBuf, new: PathBuf },
     /// List the runtimes this build knows, with versions and availability.
     Runtimes,
     /// Classify a module statically: command / reactor / both / not WASI, with ABI warnings.
@@ -58,19 +71,23 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let entries = select_runtimes(&runtimes)?;
             let suite = Suite::load(&root)?;
             let plan = Plan::new(suite, &entries);
-            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-            let show_progress = std::io::stderr().is_terminal();
-            let progress = |done: usize, total: usize, name: &str| {
-                if show_progress {
-                    eprint!("\r\x1b[2K[{done}/{total}] {name}");
-                    if done == total {
-                        eprintln!();
-                    }
-                }
-            };
-            let run = matrix::run(&plan, &matrix::Options { jobs, filter: filter.as_deref(), progress: &progress });
+            let run = run_matrix(&plan, jobs, filter.as_deref());
             print!("{}", run.render_text());
             Ok(if run.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Report { out, runtimes } => {
+            let plan = Plan::new(Suite::load(&root)?, &select_runtimes(&runtimes)?);
+            let run = run_matrix(&plan, None, None);
+            let report = Report::from_run(&plan, &run);
+            report.write_dir(&out)?;
+            println!("{}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", run.summary(), out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff { old, new } => {
+            let (old, new) = (Report::read(&old)?, Report::read(&new)?);
+            let changes = diff::diff(&old, &new);
+            print!("{}", diff::render_markdown(&changes, &old, &new));
+            Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Runtimes => {
             for entry in registry::RUNTIMES {
@@ -95,6 +112,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Run the matrix in parallel, with a progress bar when stderr is a terminal.
+fn run_matrix(plan: &Plan, jobs: Option<usize>, filter: Option<&str>) -> matrix::MatrixRun {
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |done: usize, total: usize, name: &str| {
+        if let Some(bar) = &bar {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+            bar.set_message(name.to_string());
+        }
+    };
+    let run = matrix::run(plan, &matrix::Options { jobs, filter, progress: &progress });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    run
 }
 
 fn select_runtimes(names: &[String]) -> anyhow::Result<Vec<&'static RuntimeEntry>> {

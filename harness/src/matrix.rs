@@ -50,11 +50,7 @@ pub struct Options<'a> {
 
 pub fn run(plan: &Plan, options: &Options) -> MatrixRun {
     let started = Instant::now();
-    let trials: Vec<PlannedTrial> = plan
-        .trials()
-        .into_iter()
-        .filter(|trial| options.filter.is_none_or(|f| trial.name.contains(f)))
-        .collect();
+    let trials = plan.trials(&|name| options.filter.is_none_or(|f| name.contains(f)));
     let total = trials.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);

@@ -25,3 +25,7 @@ pub fn known_names() -> Vec<&'static str> {
 pub fn find(name: &str) -> Option<&'static RuntimeEntry> {
     RUNTIMES.iter().find(|entry| entry.name == name)
 }
+
+#[cfg(test)]
+#[path = "registry_tests.rs"]
+mod tests;

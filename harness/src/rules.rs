@@ -16,8 +16,34 @@ pub struct Rules {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    pub basis: Basis,
     pub text: String,
     pub source: String,
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// The application ABI states it.
+    Abi,
+    /// wasi-libc's start files implement it; the ABI does not require it.
+    WasiLibc,
+    /// The ABI is silent; scenarios record what runtimes do.
+    Silent,
+    /// A rule of this harness (e.g. bounded outcomes), not of WASI.
+    Harness,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Abi => "ABI",
+            Basis::WasiLibc => "wasi-libc",
+            Basis::Silent => "ABI silent: observed",
+            Basis::Harness => "harness",
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -42,7 +68,7 @@ impl Rules {
 
     #[cfg(test)]
     pub fn from_ids<'a>(ids: impl IntoIterator<Item = &'a str>) -> Rules {
-        let rule = Rule { text: String::new(), source: String::new() };
+        let rule = Rule { basis: Basis::Abi, text: String::new(), source: String::new() };
         Rules { rules: ids.into_iter().map(|id| (id.to_string(), rule.clone())).collect() }
     }
 
@@ -56,5 +82,26 @@ impl Rules {
 
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.rules.keys().map(String::as_str)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_committed_rules_file_parses() {
+        let path = crate::suite::Suite::default_root().join("expectations/rules.toml");
+        let rules = Rules::parse(&path, &std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert!(rules.contains("module.not-both") && rules.contains(OBSERVED));
+        assert_eq!(rules.get("command.exit-code-range").map(|r| r.basis), Some(Basis::Silent));
+    }
+
+    #[test]
+    fn errors_name_file_line_and_column() {
+        let err = Rules::parse(Path::new("rules.toml"), "version = 1\n[rule.\"a\"]\nbasis = \"abi\"\ntext = 1\nsource = \"s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("rules.toml:4:8:"), "{err}");
     }
 }

@@ -137,7 +137,7 @@ fn files_with_extension(dir: &Path, extension: &str) -> anyhow::Result<Vec<(Stri
 mod tests {
     use super::*;
 
-    const RULES: &str = "version = 1\n[rule.\"r\"]\ntext = \"t\"\nsource = \"s\"\n";
+    const RULES: &str = "version = 1\n[rule.\"r\"]\nbasis = \"abi\"\ntext = \"t\"\nsource = \"s\"\n";
     const EXPECTATIONS: &str = "version = 1\n[module]\nkind = \"command\"\nmemory = true\nsignatures = \"valid\"\nabout = \"\"\n";
 
     fn root_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {

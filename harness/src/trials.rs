@@ -35,19 +35,34 @@ impl Plan {
         Plan::new(suite, &entries)
     }
 
-    /// Trials in a stable order: runtime, then module, then scenario as written.
-    pub fn trials(&self) -> Vec<PlannedTrial> {
+    /// Trials in a stable order: runtime, then module, then scenario as written. Only trials whose
+    /// name `keep` accepts are planned, so a process running one trial (as under nextest) neither
+    /// starts nor probes the runtimes it does not need.
+    pub fn trials(&self, keep: &dyn Fn(&str) -> bool) -> Vec<PlannedTrial> {
         let mut trials = Vec::new();
         for slot in &self.slots {
-            let ignored = slot.availability().err().map(|why| format!("{} unavailable: {why}", slot.name()));
             for (module_index, module) in self.suite.modules.iter().enumerate() {
                 for (scenario_index, scenario) in module.expectations.scenarios.iter().enumerate() {
+                    let name = runner::trial_name(slot.name(), module, scenario);
+                    if !keep(&name) {
+                        continue;
+                    }
+                    let ignored = match slot.availability() {
+                        Err(why) => Some(format!("{} unavailable: {why}", slot.name())),
+                        Ok(()) => {
+                            let kinds: Vec<_> = scenario.steps.iter().map(|step| step.action.kind()).collect();
+                            slot.runtime()
+                                .expressible(&kinds)
+                                .err()
+                                .map(|why| format!("not expressible by {}: {why}", slot.name()))
+                        }
+                    };
                     trials.push(PlannedTrial {
-                        name: runner::trial_name(slot.name(), module, scenario),
+                        name,
                         slot: slot.clone(),
                         module: module_index,
                         scenario: scenario_index,
-                        ignored: ignored.clone(),
+                        ignored,
                     });
                 }
             }

@@ -70,7 +70,25 @@ pub enum Step {
     MemoryPages,
 }
 
+/// The shape of a step, without its WASI configuration or arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepKind {
+    Instantiate,
+    Run,
+    Call(String),
+    MemoryPages,
+}
+
 impl Step {
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Instantiate(_) => StepKind::Instantiate,
+            Step::Run(_) => StepKind::Run,
+            Step::Call { export, .. } => StepKind::Call(export.clone()),
+            Step::MemoryPages => StepKind::MemoryPages,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Step::Instantiate(_) => "instantiate".to_string(),
@@ -125,6 +143,13 @@ pub trait Runtime: Send + Sync {
     fn version(&self) -> String;
     /// `Ok` when trials can run; otherwise why not (binary missing, too old).
     fn availability(&self) -> Result<(), Unavailable> {
+        Ok(())
+    }
+    /// Whether this runtime can perform a scenario made of these steps at all (a CLI runtime can
+    /// only `run` a module). `Err` says why not; the harness then reports the trial as not
+    /// expressible instead of running it.
+    fn expressible(&self, steps: &[StepKind]) -> Result<(), String> {
+        let _ = steps;
         Ok(())
     }
     /// Compile once; the result is shared by every trial of the module, possibly in parallel.

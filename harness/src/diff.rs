@@ -1,0 +1,185 @@
+//! `execmodel diff OLD.json NEW.json`: what changed between two reports — runtime versions, and
+//! every trial whose verdict or observed step outcomes differ. Written as Markdown for a PR comment.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::report::{Report, TrialRecord};
+
+#[derive(Debug, Default)]
+pub struct ReportDiff {
+    /// `(runtime, old version, new version)`; an empty version means absent or unavailable.
+    pub versions: Vec<(String, String, String)>,
+    pub changed: Vec<TrialChange>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct TrialChange {
+    pub name: String,
+    pub old_verdict: String,
+    pub new_verdict: String,
+    /// `(step number, step, old observed outcome, new observed outcome)`.
+    pub steps: Vec<(usize, String, String, String)>,
+}
+
+impl ReportDiff {
+    pub fn is_empty(&self) -> bool {
+        self.versions.is_empty() && self.changed.is_empty() && self.added.is_empty() && self.removed.is_empty()
+    }
+}
+
+pub fn diff(old: &Report, new: &Report) -> ReportDiff {
+    let mut result = ReportDiff::default();
+    let versions = |report: &Report| -> BTreeMap<String, String> {
+        report.runtimes.iter().map(|r| (r.name.clone(), r.version.clone())).collect()
+    };
+    let (old_versions, new_versions) = (versions(old), versions(new));
+    for name in old_versions.keys().chain(new_versions.keys()).collect::<std::collections::BTreeSet<_>>() {
+        let before = old_versions.get(name).cloned().unwrap_or_default();
+        let after = new_versions.get(name).cloned().unwrap_or_default();
+        if before != after {
+            result.versions.push((name.clone(), before, after));
+        }
+    }
+
+    let by_name = |report: &Report| -> BTreeMap<String, TrialRecord> {
+        report.trials.iter().map(|t| (t.name.clone(), t.clone())).collect()
+    };
+    let (old_trials, new_trials) = (by_name(old), by_name(new));
+    for (name, before) in &old_trials {
+        let Some(after) = new_trials.get(name) else {
+            result.removed.push(name.clone());
+            continue;
+        };
+        let observed = |trial: &TrialRecord, index: usize| {
+            trial.steps.get(index).and_then(|s| s.observed.as_ref()).map_or("(not run)".to_string(), |o| o.outcome.clone())
+        };
+        let step_count = before.steps.len().max(after.steps.len());
+        let steps: Vec<_> = (0..step_count)
+            .filter(|&i| observed(before, i) != observed(after, i))
+            .map(|i| {
+                let step = after.steps.get(i).or(before.steps.get(i)).map_or(String::new(), |s| s.step.clone());
+                (i + 1, step, observed(before, i), observed(after, i))
+            })
+            .collect();
+        if before.verdict != after.verdict || !steps.is_empty() {
+            result.changed.push(TrialChange {
+                name: name.clone(),
+                old_verdict: before.verdict.clone(),
+                new_verdict: after.verdict.clone(),
+                steps,
+            });
+        }
+    }
+    result.added = new_trials.keys().filter(|name| !old_trials.contains_key(*name)).cloned().collect();
+    result
+}
+
+pub fn render_markdown(diff: &ReportDiff, old: &Report, new: &Report) -> String {
+    let mut out = format!("## execmodel: {} → {}\n\n", old.generated_at, new.generated_at);
+    if diff.is_empty() {
+        out.push_str("No change: same runtime versions, same observed outcomes.\n");
+        return out;
+    }
+    if !diff.versions.is_empty() {
+        out.push_str("| runtime | before | after |\n| --- | --- | --- |\n");
+        for (name, before, after) in &diff.versions {
+            let _ = writeln!(out, "| {name} | {} | {} |", or_dash(before), or_dash(after));
+        }
+        out.push('\n');
+    }
+    if !diff.changed.is_empty() {
+        let _ = writeln!(out, "### {} trial(s) changed\n", diff.changed.len());
+        out.push_str("| trial | verdict | step | before | after |\n| --- | --- | --- | --- | --- |\n");
+        for change in &diff.changed {
+            let verdict = if change.old_verdict == change.new_verdict {
+                change.new_verdict.clone()
+            } else {
+                format!("{} → {}", change.old_verdict, change.new_verdict)
+            };
+            if change.steps.is_empty() {
+                let _ = writeln!(out, "| `{}` | {verdict} | | | |", change.name);
+            }
+            for (number, step, before, after) in &change.steps {
+                let _ = writeln!(out, "| `{}` | {verdict} | {number}. {step} | {before} | {after} |", change.name);
+            }
+        }
+        out.push('\n');
+    }
+    for (title, names) in [("added", &diff.added), ("removed", &diff.removed)] {
+        if !names.is_empty() {
+            let _ = writeln!(out, "### {} trial(s) {title}\n", names.len());
+            for name in names {
+                let _ = writeln!(out, "- `{name}`");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn or_dash(text: &str) -> &str {
+    if text.is_empty() {
+        "—"
+    } else {
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{Expectation, Host, Observation, RuntimeInfo, StepRecord, Summary};
+
+    fn report(version: &str, observed: &str, verdict: &str) -> Report {
+        let step = StepRecord {
+            step: "initialize".into(),
+            line: 3,
+            expected: Expectation { outcome: "trapped unreachable".into(), stdout: String::new(), stderr: String::new() },
+            deviation: None,
+            observed: Some(Observation { outcome: observed.into(), detail: None, stdout: String::new(), stderr: String::new() }),
+            duration_ms: 1.0,
+        };
+        Report {
+            schema: crate::report::SCHEMA.into(),
+            schema_version: crate::report::SCHEMA_VERSION,
+            generated_at: "t".into(),
+            host: Host { os: "linux".into(), arch: "x86_64".into(), cpus: 2 },
+            harness_version: "0".into(),
+            runtimes: vec![RuntimeInfo { name: "wasmtime".into(), version: version.into(), embedded: true, unavailable: None }],
+            rules: Default::default(),
+            trials: vec![TrialRecord {
+                name: "wasmtime::c/x::s".into(),
+                runtime: "wasmtime".into(),
+                module: "c/x".into(),
+                language: "c".into(),
+                scenario: "s".into(),
+                rule: "observed".into(),
+                verdict: verdict.into(),
+                message: None,
+                duration_ms: 1.0,
+                steps: vec![step],
+            }],
+            summary: Summary::default(),
+        }
+    }
+
+    #[test]
+    fn identical_reports_do_not_differ() {
+        let a = report("48.0.0", "trapped unreachable", "pass");
+        assert!(diff(&a, &a).is_empty());
+    }
+
+    #[test]
+    fn a_changed_outcome_and_version_are_listed() {
+        let old = report("48.0.0", "trapped unreachable", "pass");
+        let new = report("49.0.0", "returned", "fail");
+        let result = diff(&old, &new);
+        assert_eq!(result.versions, vec![("wasmtime".into(), "48.0.0".into(), "49.0.0".into())]);
+        assert_eq!(result.changed.len(), 1);
+        let text = render_markdown(&result, &old, &new);
+        assert!(text.contains("| `wasmtime::c/x::s` | pass → fail | 1. initialize | trapped unreachable | returned |"), "{text}");
+    }
+}

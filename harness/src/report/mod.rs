@@ -1,0 +1,288 @@
+//! The nightly compatibility report: one matrix run written as `report.json` (the versioned schema
+//! documented in `docs/report-schema.md`), `report.md`, a self-contained `index.html` and
+//! `junit.xml`.
+
+mod html;
+mod junit;
+mod markdown;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::{Deserialize, Serialize};
+
+use crate::matrix::MatrixRun;
+use crate::runner::{outcome_detail, Verdict};
+use crate::trials::Plan;
+
+pub const SCHEMA: &str = "execmodel-report";
+pub const SCHEMA_VERSION: u32 = 1;
+/// Captured output kept per step in the report.
+const EXCERPT_CHARS: usize = 2000;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub schema: String,
+    pub schema_version: u32,
+    /// RFC 3339, UTC.
+    pub generated_at: String,
+    pub host: Host,
+    pub harness_version: String,
+    pub runtimes: Vec<RuntimeInfo>,
+    pub rules: BTreeMap<String, RuleInfo>,
+    pub trials: Vec<TrialRecord>,
+    pub summary: Summary,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Host {
+    pub os: String,
+    pub arch: String,
+    pub cpus: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuntimeInfo {
+    pub name: String,
+    pub version: String,
+    pub embedded: bool,
+    pub unavailable: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RuleInfo {
+    pub basis: String,
+    pub text: String,
+    pub source: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TrialRecord {
+    pub name: String,
+    pub runtime: String,
+    /// `<lang>/<module>`.
+    pub module: String,
+    pub language: String,
+    pub scenario: String,
+    pub rule: String,
+    /// pass | deviation | fail | error | ignored
+    pub verdict: String,
+    pub message: Option<String>,
+    pub duration_ms: f64,
+    pub steps: Vec<StepRecord>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StepRecord {
+    pub step: String,
+    /// Line of the step in the expectation file.
+    pub line: usize,
+    pub expected: Expectation,
+    pub deviation: Option<DeviationInfo>,
+    pub observed: Option<Observation>,
+    pub duration_ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Expectation {
+    pub outcome: String,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviationInfo {
+    pub reason: String,
+    pub link: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Observation {
+    pub outcome: String,
+    /// The runtime's own message for traps and rejections.
+    pub detail: Option<String>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub deviation: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub ignored: usize,
+    pub wall_time_ms: f64,
+}
+
+impl Report {
+    pub fn from_run(plan: &Plan, run: &MatrixRun) -> Report {
+        let runtimes = plan
+            .slots
+            .iter()
+            .map(|slot| {
+                let unavailable = slot.availability().err().map(|why| why.to_string());
+                RuntimeInfo {
+                    name: slot.name().to_string(),
+                    version: if unavailable.is_some() { String::new() } else { slot.version() },
+                    embedded: slot.entry.embedded,
+                    unavailable,
+                }
+            })
+            .collect();
+        let rules = plan
+            .suite
+            .rules
+            .ids()
+            .filter_map(|id| plan.suite.rules.get(id).map(|rule| (id, rule)))
+            .map(|(id, rule)| {
+                let info = RuleInfo { basis: rule.basis.as_str().to_string(), text: rule.text.clone(), source: rule.source.clone() };
+                (id.to_string(), info)
+            })
+            .collect();
+        let mut summary = Summary { wall_time_ms: millis(run.wall_time), ..Summary::default() };
+        let trials = run
+            .reports
+            .iter()
+            .map(|(trial, report)| {
+                let module = &plan.suite.modules[trial.module];
+                let scenario = &module.expectations.scenarios[trial.scenario];
+                let (verdict, message) = match (&trial.ignored, report.as_ref().map(|r| &r.verdict)) {
+                    (Some(reason), _) => ("ignored", Some(reason.clone())),
+                    (None, Some(Verdict::Pass)) => ("pass", None),
+                    (None, Some(Verdict::KnownDeviation)) => ("deviation", None),
+                    (None, Some(Verdict::Fail(message))) => ("fail", Some(message.clone())),
+                    (None, Some(Verdict::Error(message))) => ("error", Some(message.clone())),
+                    (None, None) => ("error", Some("trial did not run".to_string())),
+                };
+                summary.total += 1;
+                *match verdict {
+                    "pass" => &mut summary.pass,
+                    "deviation" => &mut summary.deviation,
+                    "fail" => &mut summary.fail,
+                    "ignored" => &mut summary.ignored,
+                    _ => &mut summary.error,
+                } += 1;
+                let steps = report
+                    .iter()
+                    .flat_map(|report| report.steps.iter().zip(&scenario.steps))
+                    .map(|(step, expected_step)| StepRecord {
+                        step: step.description.clone(),
+                        line: step.line,
+                        expected: Expectation {
+                            outcome: step.expected.outcome.to_string(),
+                            stdout: step.expected.stdout.clone(),
+                            stderr: step.expected.stderr.clone(),
+                        },
+                        deviation: expected_step
+                            .deviations
+                            .get(trial.slot.name())
+                            .map(|d| DeviationInfo { reason: d.reason.clone(), link: d.link.clone() }),
+                        observed: step.observed.as_ref().map(|observed| Observation {
+                            outcome: observed.outcome.to_string(),
+                            detail: outcome_detail(&observed.outcome).map(|d| excerpt(d.as_bytes())),
+                            stdout: excerpt(&observed.stdout),
+                            stderr: excerpt(&observed.stderr),
+                        }),
+                        duration_ms: millis(step.duration),
+                    })
+                    .collect();
+                TrialRecord {
+                    name: trial.name.clone(),
+                    runtime: trial.slot.name().to_string(),
+                    module: module.id.clone(),
+                    language: module.id.split('/').next().unwrap_or_default().to_string(),
+                    scenario: scenario.name.clone(),
+                    rule: scenario.rule.clone(),
+                    verdict: verdict.to_string(),
+                    message,
+                    duration_ms: report.as_ref().map_or(0.0, |r| millis(r.duration)),
+                    steps,
+                }
+            })
+            .collect();
+        Report {
+            schema: SCHEMA.to_string(),
+            schema_version: SCHEMA_VERSION,
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            host: Host {
+                os: std::env::consts::OS.to_string(),
+                arch: std::env::consts::ARCH.to_string(),
+                cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            },
+            harness_version: env!("CARGO_PKG_VERSION").to_string(),
+            runtimes,
+            rules,
+            trials,
+            summary,
+        }
+    }
+
+    pub fn read(path: &Path) -> anyhow::Result<Report> {
+        let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
+        let schema = (value.get("schema").and_then(|v| v.as_str()), value.get("schema_version").and_then(|v| v.as_u64()));
+        if schema != (Some(SCHEMA), Some(u64::from(SCHEMA_VERSION))) {
+            anyhow::bail!(
+                "{} is not an {SCHEMA} version {SCHEMA_VERSION} file (found schema {:?}, version {:?})",
+                path.display(),
+                schema.0,
+                schema.1
+            );
+        }
+        serde_json::from_value(value).with_context(|| format!("{} does not follow the report schema", path.display()))
+    }
+
+    /// Write all four files into `dir`, atomically: into a temporary sibling first, then renamed
+    /// file by file, so a reader never sees a half-written report.
+    pub fn write_dir(&self, dir: &Path) -> anyhow::Result<()> {
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let json = serde_json::to_string_pretty(self)?;
+        let files = [
+            ("report.json", json.clone()),
+            ("report.md", markdown::render(self)),
+            ("index.html", html::render(&json)),
+            ("junit.xml", junit::render(self)?),
+        ];
+        for (name, contents) in files {
+            let target = dir.join(name);
+            let mut temporary = tempfile::NamedTempFile::new_in(dir)
+                .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+            std::io::Write::write_all(&mut temporary, contents.as_bytes())?;
+            temporary.persist(&target).with_context(|| format!("writing {}", target.display()))?;
+        }
+        Ok(())
+    }
+
+    /// The modules × runtimes cell for a trial row, in the order runtimes appear.
+    pub fn rows(&self) -> Vec<((String, String), BTreeMap<String, &TrialRecord>)> {
+        let mut rows: Vec<((String, String), BTreeMap<String, &TrialRecord>)> = Vec::new();
+        for trial in &self.trials {
+            let key = (trial.module.clone(), trial.scenario.clone());
+            let index = rows.iter().position(|(k, _)| *k == key).unwrap_or_else(|| {
+                rows.push((key, BTreeMap::new()));
+                rows.len() - 1
+            });
+            rows[index].1.insert(trial.runtime.clone(), trial);
+        }
+        rows
+    }
+}
+
+fn millis(duration: std::time::Duration) -> f64 {
+    (duration.as_secs_f64() * 1e6).round() / 1e3
+}
+
+fn excerpt(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    if text.chars().count() <= EXCERPT_CHARS {
+        return text.into_owned();
+    }
+    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
+    cut.push_str("…[truncated]");
+    cut
+}
