@@ -1,0 +1,220 @@
+//! The signatures of a module's exported functions, read with wasmparser.
+//!
+//! JS converts whatever it is given to the parameter types and hands back untyped numbers, so
+//! the adapter checks arguments against the signature itself (a wrong call is `Rejected{Call}`,
+//! as on the embedded runtimes) and tells the worker how to type the results.
+
+use std::collections::HashMap;
+
+use execmodel_contract::Value;
+use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, ValType};
+
+/// A value type that can cross the adapter boundary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumType {
+    I32,
+    I64,
+    F32,
+    F64,
+}
+
+impl NumType {
+    pub fn name(self) -> &'static str {
+        match self {
+            NumType::I32 => "i32",
+            NumType::I64 => "i64",
+            NumType::F32 => "f32",
+            NumType::F64 => "f64",
+        }
+    }
+
+    pub fn of(value: &Value) -> NumType {
+        match value {
+            Value::I32(_) => NumType::I32,
+            Value::I64(_) => NumType::I64,
+            Value::F32(_) => NumType::F32,
+            Value::F64(_) => NumType::F64,
+        }
+    }
+}
+
+/// A function signature; `Err` holds the text of a type the harness cannot pass (v128, refs).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signature {
+    pub params: Vec<Result<NumType, String>>,
+    pub results: Vec<Result<NumType, String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Export {
+    Func(Signature),
+    /// Not a function: `table`, `memory`, `global`, `tag`.
+    Other(&'static str),
+}
+
+#[derive(Debug, Default)]
+pub struct Exports {
+    by_name: HashMap<String, Export>,
+}
+
+impl Exports {
+    pub fn read(wasm: &[u8]) -> Result<Exports, wasmparser::BinaryReaderError> {
+        let mut types: Vec<Option<Signature>> = Vec::new();
+        let mut functions: Vec<u32> = Vec::new();
+        let mut by_name = HashMap::new();
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload? {
+                Payload::TypeSection(reader) => {
+                    for group in reader {
+                        for sub_type in group?.into_types() {
+                            types.push(match &sub_type.composite_type.inner {
+                                CompositeInnerType::Func(func) => Some(Signature {
+                                    params: func.params().iter().map(num_type).collect(),
+                                    results: func.results().iter().map(num_type).collect(),
+                                }),
+                                _ => None,
+                            });
+                        }
+                    }
+                }
+                Payload::ImportSection(reader) => {
+                    for import in reader.into_imports() {
+                        if let TypeRef::Func(index) | TypeRef::FuncExact(index) = import?.ty {
+                            functions.push(index);
+                        }
+                    }
+                }
+                Payload::FunctionSection(reader) => {
+                    for index in reader {
+                        functions.push(index?);
+                    }
+                }
+                Payload::ExportSection(reader) => {
+                    for export in reader {
+                        let export = export?;
+                        let described = match export.kind {
+                            ExternalKind::Func | ExternalKind::FuncExact => {
+                                let signature = functions
+                                    .get(export.index as usize)
+                                    .and_then(|type_index| types.get(*type_index as usize))
+                                    .cloned()
+                                    .flatten();
+                                match signature {
+                                    Some(signature) => Export::Func(signature),
+                                    None => Export::Other("function of unknown type"),
+                                }
+                            }
+                            ExternalKind::Table => Export::Other("table"),
+                            ExternalKind::Memory => Export::Other("memory"),
+                            ExternalKind::Global => Export::Other("global"),
+                            ExternalKind::Tag => Export::Other("tag"),
+                        };
+                        by_name.insert(export.name.to_string(), described);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(Exports { by_name })
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Export> {
+        self.by_name.get(name)
+    }
+
+    /// The result types of calling `name` with `args`, or why that call cannot be made.
+    pub fn check_call(&self, name: &str, args: &[Value]) -> Result<Vec<NumType>, String> {
+        let signature = match self.get(name) {
+            None => return Err(format!("the module has no export named `{name}`")),
+            Some(Export::Other(kind)) => {
+                return Err(format!("export `{name}` is a {kind}, not a function"))
+            }
+            Some(Export::Func(signature)) => signature,
+        };
+        if signature.params.len() != args.len() {
+            return Err(format!(
+                "export `{name}` takes {} arguments, the call passes {}",
+                signature.params.len(),
+                args.len()
+            ));
+        }
+        for (position, (param, arg)) in signature.params.iter().zip(args).enumerate() {
+            match param {
+                Ok(expected) if *expected == NumType::of(arg) => {}
+                Ok(expected) => {
+                    return Err(format!(
+                        "argument {position} of `{name}` is {}, the call passes {arg}",
+                        expected.name()
+                    ))
+                }
+                Err(unsupported) => {
+                    return Err(format!("argument {position} of `{name}` has type {unsupported}, which cannot be passed"))
+                }
+            }
+        }
+        signature
+            .results
+            .iter()
+            .map(|result| {
+                result.clone().map_err(|unsupported| {
+                    format!("`{name}` returns a {unsupported}, which cannot be reported")
+                })
+            })
+            .collect()
+    }
+}
+
+fn num_type(ty: &ValType) -> Result<NumType, String> {
+    match ty {
+        ValType::I32 => Ok(NumType::I32),
+        ValType::I64 => Ok(NumType::I64),
+        ValType::F32 => Ok(NumType::F32),
+        ValType::F64 => Ok(NumType::F64),
+        other => Err(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exports(wat: &str) -> Exports {
+        Exports::read(&wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn resolves_signatures_past_imported_functions() {
+        let exports = exports(
+            r#"(module
+                 (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+                 (func (export "add") (param i64 f32) (result f64 i32) unreachable)
+                 (memory (export "memory") 1))"#,
+        );
+        assert_eq!(
+            exports.check_call("add", &[Value::I64(1), Value::F32(2.0)]),
+            Ok(vec![NumType::F64, NumType::I32])
+        );
+        assert_eq!(exports.get("memory"), Some(&Export::Other("memory")));
+    }
+
+    #[test]
+    fn refuses_calls_that_do_not_fit() {
+        let exports =
+            exports(r#"(module (func (export "f") (param i32)) (memory (export "memory") 1))"#);
+        let refusal = |args: &[Value], name: &str| exports.check_call(name, args).unwrap_err();
+        assert!(refusal(&[], "f").contains("takes 1 arguments"));
+        assert!(refusal(&[Value::I64(1)], "f").contains("argument 0 of `f` is i32"));
+        assert!(refusal(&[], "nope").contains("no export named `nope`"));
+        assert!(refusal(&[], "memory").contains("is a memory, not a function"));
+        assert_eq!(exports.check_call("f", &[Value::I32(1)]), Ok(vec![]));
+    }
+
+    #[test]
+    fn refuses_types_the_harness_cannot_carry() {
+        let exports = exports(r#"(module (func (export "r") (result externref) unreachable))"#);
+        assert!(exports
+            .check_call("r", &[])
+            .unwrap_err()
+            .contains("externref"));
+    }
+}

@@ -1,0 +1,202 @@
+//! One `node worker.mjs` process and the request/reply exchange with it.
+
+use std::collections::HashSet;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::Value as Json;
+use tempfile::TempDir;
+
+use crate::protocol::Reply;
+
+const WORKER_SOURCE: &str = include_str!("../worker.mjs");
+/// How much of the worker's stderr to keep for "worker died" messages.
+const STDERR_TAIL_BYTES: usize = 16 << 10;
+
+/// Why a request got no usable reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// No reply in time; the worker has been killed.
+    Timeout(Duration),
+    /// The process is gone (or its pipes broke); the text is the end of its stderr.
+    Died(String),
+    /// The worker answered `ok: false` (a bug on our side of the protocol) or garbage.
+    Refused(String),
+}
+
+pub struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    replies: Receiver<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr_reader: Option<JoinHandle<()>>,
+    /// Holds worker.mjs and the per-instance stdio files; removed after the process is reaped.
+    _scratch: TempDir,
+    next_id: u64,
+    dead: bool,
+    /// Module ids this process has compiled.
+    pub loaded: HashSet<String>,
+    pub sessions_served: u32,
+}
+
+impl Worker {
+    pub fn spawn(program: &Path) -> Result<Worker, String> {
+        let scratch = tempfile::Builder::new()
+            .prefix("execmodel-node-")
+            .tempdir()
+            .map_err(|err| {
+                format!("cannot create a scratch directory for the node worker: {err}")
+            })?;
+        let script = scratch.path().join("worker.mjs");
+        std::fs::write(&script, WORKER_SOURCE)
+            .map_err(|err| format!("cannot write {}: {err}", script.display()))?;
+        let mut child = Command::new(program)
+            .arg("--no-warnings")
+            .arg(&script)
+            .arg(scratch.path())
+            .env_remove("NODE_OPTIONS")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|err| format!("cannot start {}: {err}", program.display()))?;
+        let (Some(stdin), Some(stdout), Some(stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("node worker started without piped stdio".to_string());
+        };
+        let (sender, replies) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("node-worker-stdout".into())
+            .spawn(move || {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    if sender.send(line).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(|err| format!("cannot start a reader thread: {err}"))?;
+        let stderr_tail = Arc::new(Mutex::new(Vec::new()));
+        let stderr_reader = spawn_stderr_reader(stderr, Arc::clone(&stderr_tail))?;
+        Ok(Worker {
+            child,
+            stdin,
+            replies,
+            stderr: stderr_tail,
+            stderr_reader: Some(stderr_reader),
+            _scratch: scratch,
+            next_id: 0,
+            dead: false,
+            loaded: HashSet::new(),
+            sessions_served: 0,
+        })
+    }
+
+    pub fn is_usable(&mut self) -> bool {
+        !self.dead && matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Send one request and wait up to `timeout` for its reply. On a timeout the process is
+    /// killed; after `Timeout` or `Died` the worker is unusable.
+    pub fn request(&mut self, mut request: Json, timeout: Duration) -> Result<Reply, Failure> {
+        if self.dead {
+            return Err(Failure::Died("the worker was already stopped".to_string()));
+        }
+        self.next_id += 1;
+        let id = self.next_id;
+        request["id"] = Json::from(id);
+        let mut line = request.to_string();
+        line.push('\n');
+        if self
+            .stdin
+            .write_all(line.as_bytes())
+            .and_then(|()| self.stdin.flush())
+            .is_err()
+        {
+            return Err(self.died());
+        }
+        let line = match self.replies.recv_timeout(timeout) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                self.stop();
+                return Err(Failure::Timeout(timeout));
+            }
+            Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
+        };
+        let reply: Json = serde_json::from_str(&line)
+            .map_err(|err| Failure::Refused(format!("unreadable reply {line:?}: {err}")))?;
+        if reply["id"] != id {
+            return Err(Failure::Refused(format!(
+                "reply {line:?} does not answer request {id}"
+            )));
+        }
+        let reply: Reply = serde_json::from_value(reply)
+            .map_err(|err| Failure::Refused(format!("unexpected reply {line:?}: {err}")))?;
+        if !reply.ok {
+            return Err(Failure::Refused(
+                reply.error.unwrap_or_else(|| "no error text".to_string()),
+            ));
+        }
+        Ok(reply)
+    }
+
+    /// Reap the process and describe its end with its stderr.
+    fn died(&mut self) -> Failure {
+        self.stop();
+        let status = self
+            .child
+            .wait()
+            .map(|status| status.to_string())
+            .unwrap_or_default();
+        if let Some(reader) = self.stderr_reader.take() {
+            let _ = reader.join();
+        }
+        let stderr = self
+            .stderr
+            .lock()
+            .map(|tail| String::from_utf8_lossy(&tail).into_owned())
+            .unwrap_or_default();
+        Failure::Died(format!("{status}; stderr: {}", stderr.trim_end()))
+    }
+
+    fn stop(&mut self) {
+        self.dead = true;
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn spawn_stderr_reader(
+    mut stderr: impl Read + Send + 'static,
+    tail: Arc<Mutex<Vec<u8>>>,
+) -> Result<JoinHandle<()>, String> {
+    std::thread::Builder::new()
+        .name("node-worker-stderr".into())
+        .spawn(move || {
+            let mut buffer = [0u8; 4096];
+            while let Ok(read) = stderr.read(&mut buffer) {
+                if read == 0 {
+                    break;
+                }
+                let Ok(mut tail) = tail.lock() else { break };
+                tail.extend_from_slice(&buffer[..read]);
+                let excess = tail.len().saturating_sub(STDERR_TAIL_BYTES);
+                tail.drain(..excess);
+            }
+        })
+        .map_err(|err| format!("cannot start a reader thread: {err}"))
+}
