@@ -1,0 +1,75 @@
+//! execmodel adapter for wasmer, embedded the way wasmer documents it for WASI: a `WasiEnv` from
+//! wasmer-wasix on a Cranelift engine.
+//!
+//! - Deadline: the `wasmer-middlewares` metering middleware, refilled before every step that runs
+//!   guest code (see `deadline.rs`).
+//! - Memory cap: engine tunables that lower every memory's maximum (see `memory_cap.rs`).
+//! - wasmer-wasix needs a Tokio runtime: one per process, entered around every step (`tokio_rt.rs`).
+
+mod capture;
+mod classify;
+mod deadline;
+mod memory_cap;
+mod module;
+mod run_policy;
+mod session;
+mod tokio_rt;
+mod values;
+mod wasi;
+
+use std::sync::Arc;
+
+use execmodel_contract::{AdapterError, CompiledModule, Runtime};
+
+/// The locked version of the `wasmer` crate (checked against Cargo.lock by a unit test).
+pub const VERSION: &str = "7.4.2";
+/// The locked version of `wasmer-wasix`, which decides the WASI lifecycle policy.
+pub const WASIX_VERSION: &str = "0.704.2";
+
+/// The metering points one step may spend under `deadline` (exposed for calibration).
+pub fn metering_budget(deadline: std::time::Duration) -> u64 {
+    deadline::budget(deadline)
+}
+
+pub fn runtime() -> Arc<dyn Runtime> {
+    Arc::new(Wasmer)
+}
+
+struct Wasmer;
+
+impl Runtime for Wasmer {
+    fn name(&self) -> &'static str {
+        "wasmer"
+    }
+
+    fn version(&self) -> String {
+        VERSION.to_string()
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, AdapterError> {
+        Ok(Arc::new(module::WasmerModule::compile(wasm)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locked_version(lock: &str, package: &str) -> Option<String> {
+        let needle = format!("name = \"{package}\"\n");
+        let start = lock.find(&needle)? + needle.len();
+        let rest = &lock[start..];
+        let line = rest.lines().next()?;
+        Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string())
+    }
+
+    #[test]
+    fn versions_match_the_workspace_lock_file() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
+        let lock = std::fs::read_to_string(path).expect("read the workspace Cargo.lock");
+        assert_eq!(locked_version(&lock, "wasmer").as_deref(), Some(VERSION));
+        assert_eq!(locked_version(&lock, "wasmer-wasix").as_deref(), Some(WASIX_VERSION));
+        assert_eq!(runtime().version(), VERSION);
+        assert_eq!(runtime().name(), "wasmer");
+    }
+}

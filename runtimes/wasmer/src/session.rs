@@ -1,0 +1,166 @@
+//! One trial's instance and its captured output.
+
+use std::sync::Arc;
+
+use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
+use wasmer::{Engine, Extern, Instance, Module, RuntimeError, Store};
+use wasmer_wasix::WasiFunctionEnv;
+
+use crate::wasi::{self, Outputs};
+use crate::{classify, deadline, memory_cap, run_policy, tokio_rt, values};
+
+pub struct WasmerSession {
+    setup: Result<Setup, String>,
+    live: Option<Live>,
+    /// The streams of the latest instance, kept even when its instantiation failed so that the
+    /// failing step still reports what the guest wrote.
+    outputs: Option<Outputs>,
+}
+
+struct Setup {
+    /// The module's engine with this session's memory cap.
+    engine: Engine,
+    module: Module,
+    wasm: Arc<[u8]>,
+    limits: Limits,
+    budget: u64,
+}
+
+pub(crate) struct Live {
+    store: Store,
+    instance: Instance,
+    env: WasiFunctionEnv,
+}
+
+impl WasmerSession {
+    pub fn new(engine: Engine, module: Module, wasm: Arc<[u8]>, limits: Limits, budget: u64) -> Self {
+        let engine = memory_cap::with_memory_cap(&engine, limits.memory_bytes);
+        WasmerSession { setup: Ok(Setup { engine, module, wasm, limits, budget }), live: None, outputs: None }
+    }
+
+    /// A session whose module could not be prepared; every step reports why.
+    pub fn broken(message: String) -> Self {
+        WasmerSession { setup: Err(message), live: None, outputs: None }
+    }
+
+    fn perform(&mut self, step: &Step) -> Outcome {
+        match step {
+            Step::Instantiate(config) => self.instantiate(config),
+            Step::Run(config) => run_policy::run(self, config),
+            Step::Call { export, args } => self.call(export, args),
+            Step::MemoryPages => self.memory_pages(),
+        }
+    }
+
+    /// `WasiEnvBuilder::instantiate`: instantiates with the WASI imports, which runs the start
+    /// section, and then calls `_initialize` itself when the module exports it
+    /// (<https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L633-L644>,
+    /// `call_initialize` is true unless journals are configured:
+    /// <https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/builder.rs#L1084-L1089>).
+    /// It also refuses a module that neither imports nor exports a memory, after instantiating it
+    /// (<https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L583-L607>).
+    pub(crate) fn instantiate(&mut self, config: &WasiConfig) -> Outcome {
+        self.finish();
+        let setup = match &self.setup {
+            Ok(setup) => setup,
+            Err(message) => return Outcome::reject(RejectStage::Instantiate, message.clone()),
+        };
+        let outputs = Outputs::new(setup.limits.output_bytes);
+        self.outputs = Some(outputs.clone());
+        let builder = match wasi::builder(config, &setup.engine, &outputs) {
+            Ok(builder) => builder,
+            Err(message) => return Outcome::reject(RejectStage::Instantiate, message),
+        };
+        let mut store = Store::new(setup.engine.clone());
+        match builder.instantiate(setup.module.clone(), &mut store) {
+            Ok((instance, env)) => {
+                self.live = Some(Live { store, instance, env });
+                Outcome::returned_nothing()
+            }
+            Err(err) => {
+                let wasm = &setup.wasm;
+                classify::instantiate_error(&err, &mut |trap: &RuntimeError| {
+                    deadline::trapped_on_injected_unreachable(trap, wasm)
+                })
+            }
+        }
+    }
+
+    pub(crate) fn exports_function(&self, export: &str) -> bool {
+        self.live.as_ref().is_some_and(|live| live.instance.exports.get_function(export).is_ok())
+    }
+
+    pub(crate) fn call(&mut self, export: &str, args: &[Value]) -> Outcome {
+        let (Some(live), Ok(setup)) = (&mut self.live, &self.setup) else {
+            return Outcome::reject(RejectStage::Call, format!("no instance to call `{export}` on"));
+        };
+        let function = match live.instance.exports.get_extern(export) {
+            Some(Extern::Function(function)) => function.clone(),
+            Some(other) => {
+                return Outcome::reject(
+                    RejectStage::Call,
+                    format!("export `{export}` is not a function but {:?}", other.ty(&live.store)),
+                )
+            }
+            None => return Outcome::reject(RejectStage::Call, format!("the instance has no export `{export}`")),
+        };
+        if let Some(message) = values::call_mismatch(export, &function.ty(&live.store), args) {
+            return Outcome::reject(RejectStage::Call, message);
+        }
+        deadline::refill(&mut live.store, &live.instance, setup.budget);
+        let params: Vec<wasmer::Value> = args.iter().map(values::to_wasmer).collect();
+        match function.call(&mut live.store, &params) {
+            Ok(results) => match values::from_wasmer(&results) {
+                Ok(results) => Outcome::Returned(results),
+                Err(message) => Outcome::reject(RejectStage::Call, message),
+            },
+            Err(err) => {
+                let Live { store, instance, .. } = live;
+                classify::guest_error(&err, &mut |_: &RuntimeError| deadline::exhausted(store, instance))
+            }
+        }
+    }
+
+    fn memory_pages(&mut self) -> Outcome {
+        let Some(live) = &self.live else {
+            return Outcome::reject(RejectStage::Call, "no instance to read `memory` from");
+        };
+        match live.instance.exports.get_memory("memory") {
+            Ok(memory) => Outcome::Returned(vec![Value::I32(memory.view(&live.store).size().0 as i32)]),
+            Err(err) => Outcome::reject(RejectStage::Call, format!("no `memory` export: {err}")),
+        }
+    }
+
+    /// Tear down the current WASI environment (open files, the wasix process) as
+    /// `WasiFunctionEnv::on_exit` requires once an instance is done.
+    fn finish(&mut self) {
+        if let Some(Live { mut store, env, .. }) = self.live.take() {
+            // A panic in wasix's cleanup must not escape a destructor.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| env.on_exit(&mut store, None)));
+        }
+    }
+}
+
+impl Session for WasmerSession {
+    fn step(&mut self, step: &Step) -> StepResult {
+        let outcome = match tokio_rt::enter() {
+            Ok(_runtime) => self.perform(step),
+            Err(message) => Outcome::reject(RejectStage::Instantiate, message),
+        };
+        let (stdout, stderr) = match &self.outputs {
+            Some(outputs) => (outputs.stdout.take(), outputs.stderr.take()),
+            None => (Vec::new(), Vec::new()),
+        };
+        StepResult { outcome, stdout, stderr }
+    }
+}
+
+impl Drop for WasmerSession {
+    fn drop(&mut self) {
+        if self.live.is_some() {
+            if let Ok(_runtime) = tokio_rt::enter() {
+                self.finish();
+            }
+        }
+    }
+}
