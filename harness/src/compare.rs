@@ -96,8 +96,9 @@ fn suggested_deviation(runtime: &str, observed: &StepResult) -> String {
     table
 }
 
+/// A one-line TOML basic string (JSON's string escapes are valid TOML), easy to paste.
 fn toml_string(bytes: &[u8]) -> String {
-    toml::Value::String(String::from_utf8_lossy(bytes).into_owned()).to_string()
+    serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned()).to_string()
 }
 
 #[cfg(test)]

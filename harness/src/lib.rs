@@ -5,13 +5,16 @@
 
 pub mod classify;
 pub mod compare;
+pub mod coverage;
 pub mod diff;
 pub mod expectations;
 pub mod matrix;
+pub mod probe;
 pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod runner;
 pub mod suite;
 pub mod text;
+mod tidy;
 pub mod trials;

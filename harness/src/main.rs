@@ -10,7 +10,8 @@ use harness::registry::{self, RuntimeEntry};
 use harness::suite::Suite;
 use harness::trials::Plan;
 use harness::report::Report;
-use harness::{classify, diff, matrix};
+use harness::runner::RuntimeSlot;
+use harness::{classify, coverage, diff, matrix, probe};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -48,6 +49,21 @@ enum Command {
     },
     /// Compare two report.json files: changed runtime versions and trials. Exits 1 if anything changed.
     Diff { old: PathBuf, new: PathBuf },
+    /// Classify any module and run the standard lifecycle sequences on every available runtime.
+    Probe {
+        module: PathBuf,
+        /// Arguments passed to the module after argv[0].
+        #[arg(long, num_args = 1.., allow_hyphen_values = true)]
+        args: Vec<String>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Only these runtimes (repeatable); default: all known ones.
+        #[arg(long = "runtime", value_name = "NAME")]
+        runtimes: Vec<String>,
+    },
+    /// Per rule: how many scenarios cite it from each source language, and the gaps.
+    Coverage,
     /// List the runtimes this build knows, with versions and availability.
     Runtimes,
     /// Classify a module statically: command / reactor / both / not WASI, with ABI warnings.
@@ -88,6 +104,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let changes = diff::diff(&old, &new);
             print!("{}", diff::render_markdown(&changes, &old, &new));
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Command::Probe { module, args, json, runtimes } => {
+            let bytes = std::fs::read(&module).with_context(|| format!("reading {}", module.display()))?;
+            let inspection = classify::inspect(&bytes)
+                .with_context(|| format!("{} is not a valid core wasm module", module.display()))?;
+            let slots: Vec<RuntimeSlot> = select_runtimes(&runtimes)?.into_iter().map(RuntimeSlot::new).collect();
+            let name = module.file_name().map_or_else(|| "module.wasm".into(), |n| n.to_string_lossy().into_owned());
+            let result = probe::probe(&name, &bytes, &inspection, &args, &slots);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&result)?);
+            } else {
+                print!("{}", probe::render_text(&result));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Coverage => {
+            let plan = Plan::all_runtimes(Suite::load(&root)?);
+            print!("{}", coverage::render_text(&plan));
+            Ok(ExitCode::SUCCESS)
         }
         Command::Runtimes => {
             for entry in registry::RUNTIMES {

@@ -80,7 +80,8 @@ impl Suite {
                 .and_then(|bytes| {
                     let source = fs::read_to_string(toml_path)
                         .with_context(|| format!("reading {}", toml_path.display()))?;
-                    let expectations = expectations::load(toml_path, &source, &rules, &known_runtimes)?;
+                    let shown = toml_path.strip_prefix(root).unwrap_or(toml_path);
+                    let expectations = expectations::load(shown, &source, &rules, &known_runtimes)?;
                     Ok((bytes, expectations))
                 });
             match loaded {
@@ -88,7 +89,7 @@ impl Suite {
                     let inspection = classify::inspect(&bytes);
                     modules.push(CorpusModule {
                         id: id.clone(),
-                        wasm_path: wasm_path.clone(),
+                        wasm_path: wasm_path.strip_prefix(root).unwrap_or(wasm_path).to_path_buf(),
                         bytes,
                         inspection,
                         expectations,

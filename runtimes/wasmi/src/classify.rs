@@ -1,0 +1,73 @@
+//! Turning a wasmi error into an `Outcome`.
+//!
+//! `proc_exit` reaches the embedder as wasmi's `ErrorKind::I32ExitStatus` (wasmi_wasi maps
+//! wasi-common's `I32Exit` to `Error::i32_exit`), but only for statuses below 126: wasi-common
+//! 36 turns `proc_exit(n)` with `n as u32 >= 126` into a plain error, "exit with invalid exit
+//! status outside of [0..126)", which is a trap of kind `other` here
+//! (<https://github.com/bytecodealliance/wasmtime/blob/v36.0.20/crates/wasi-common/src/snapshots/preview_1.rs#L1128-L1139>).
+//! Any other failing host call also arrives as a plain message — notably every WASI call of a
+//! module without a `memory` export, which wasmi_wasi looks up before each call
+//! (<https://github.com/wasmi-labs/wasmi/blob/v2.0.0/crates/wasi/src/sync/snapshots/preview_1.rs#L92-L104>).
+//! Wasm traps carry a `TrapCode`.
+
+use execmodel_contract::{Outcome, RejectStage, TrapKind};
+use wasmi::errors::{ErrorKind, InstantiationError};
+use wasmi::TrapCode;
+
+use crate::deadline::StepClock;
+
+/// A failure of `Linker::instantiate_and_start`: before guest code ran (link or instantiate
+/// rejection) or while the `start` section ran (exit or trap).
+pub fn instantiation_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome {
+    let message = error.to_string();
+    if let Some(code) = error.i32_exit_status() {
+        return Outcome::Exited(i64::from(code));
+    }
+    if clock.expired_in_host() {
+        return Outcome::trap(TrapKind::Deadline, message);
+    }
+    match error.kind() {
+        ErrorKind::TrapCode(code) => Outcome::trap(trap_kind(*code), message),
+        ErrorKind::Message(_) | ErrorKind::Host(_) => Outcome::trap(TrapKind::Other, message),
+        ErrorKind::Linker(_) => Outcome::reject(RejectStage::Link, message),
+        // The linker resolves imports by name only; a definition of the wrong type is found
+        // by instantiation. Either way the import cannot be satisfied.
+        ErrorKind::Instantiation(error) if is_import_mismatch(error) => Outcome::reject(RejectStage::Link, message),
+        // Memory over the cap, a data or element segment out of bounds, …
+        _ => Outcome::reject(RejectStage::Instantiate, message),
+    }
+}
+
+fn is_import_mismatch(error: &InstantiationError) -> bool {
+    matches!(
+        error,
+        InstantiationError::ImportTypeMismatch { .. }
+            | InstantiationError::FuncTypeMismatch { .. }
+            | InstantiationError::GlobalTypeMismatch { .. }
+            | InstantiationError::TableTypeMismatch { .. }
+            | InstantiationError::MemoryTypeMismatch { .. }
+    )
+}
+
+/// A failure while an export ran.
+pub fn guest_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome {
+    let message = error.to_string();
+    if let Some(code) = error.i32_exit_status() {
+        return Outcome::Exited(i64::from(code));
+    }
+    if clock.expired_in_host() {
+        return Outcome::trap(TrapKind::Deadline, message);
+    }
+    let kind = error.as_trap_code().map_or(TrapKind::Other, trap_kind);
+    Outcome::trap(kind, message)
+}
+
+pub fn trap_kind(code: TrapCode) -> TrapKind {
+    match code {
+        TrapCode::UnreachableCodeReached => TrapKind::Unreachable,
+        TrapCode::MemoryOutOfBounds | TrapCode::TableOutOfBounds => TrapKind::OutOfBounds,
+        TrapCode::StackOverflow => TrapKind::StackOverflow,
+        TrapCode::OutOfFuel => TrapKind::Deadline,
+        _ => TrapKind::Other,
+    }
+}

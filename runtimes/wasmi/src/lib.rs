@@ -1,0 +1,72 @@
+//! execmodel adapter for wasmi, the WebAssembly interpreter, with `wasmi_wasi` (wasi-common, sync).
+//!
+//! - One engine per compiled module, fuel metering on; a call is resumed slice by slice while its
+//!   wall-clock budget lasts, a `start` section gets a fixed fuel budget (`deadline.rs`).
+//! - Memory cap: `StoreLimits` per store; output: a bounded in-memory capture per instance
+//!   (`wasi.rs`, `capture.rs`).
+//! - `Run`: wasmi has no command/reactor policy, so it is the ABI's plain reading (`run_policy.rs`).
+
+mod capture;
+mod classify;
+mod deadline;
+mod module;
+mod run_policy;
+mod session;
+mod values;
+mod wasi;
+
+use std::sync::Arc;
+
+use execmodel_contract::{AdapterError, CompiledModule, Runtime};
+
+/// The locked version of the `wasmi` crate (checked against Cargo.lock by a unit test).
+pub const VERSION: &str = "2.0.0";
+/// The locked version of `wasmi_wasi`, which maps `proc_exit` and links the preview1 imports.
+pub const WASI_VERSION: &str = "2.0.0";
+/// The locked version of `wasi-common`, which implements the preview1 functions for wasmi_wasi.
+pub const WASI_COMMON_VERSION: &str = "36.0.20";
+
+pub use deadline::FUEL_PER_SECOND;
+
+pub fn runtime() -> Arc<dyn Runtime> {
+    Arc::new(Wasmi)
+}
+
+struct Wasmi;
+
+impl Runtime for Wasmi {
+    fn name(&self) -> &'static str {
+        "wasmi"
+    }
+
+    fn version(&self) -> String {
+        VERSION.to_string()
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, AdapterError> {
+        Ok(Arc::new(module::WasmiModule::compile(wasm)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locked_version(lock: &str, package: &str) -> Option<String> {
+        let needle = format!("name = \"{package}\"\n");
+        let start = lock.find(&needle)? + needle.len();
+        let line = lock[start..].lines().next()?;
+        Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string())
+    }
+
+    #[test]
+    fn versions_match_the_workspace_lock_file() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
+        let lock = std::fs::read_to_string(path).expect("read the workspace Cargo.lock");
+        assert_eq!(locked_version(&lock, "wasmi").as_deref(), Some(VERSION));
+        assert_eq!(locked_version(&lock, "wasmi_wasi").as_deref(), Some(WASI_VERSION));
+        assert_eq!(locked_version(&lock, "wasi-common").as_deref(), Some(WASI_COMMON_VERSION));
+        assert_eq!(runtime().version(), VERSION);
+        assert_eq!(runtime().name(), "wasmi");
+    }
+}

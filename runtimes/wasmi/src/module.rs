@@ -1,0 +1,43 @@
+//! A compiled module: its engine, the module and a linker holding the WASI preview1 imports.
+
+use std::sync::Arc;
+
+use execmodel_contract::{AdapterError, CompiledModule, Limits, Session};
+use wasmi::{Config, Engine, Linker, Module};
+
+use crate::session::WasmiSession;
+use crate::wasi::HostState;
+
+/// Everything a session needs, shared by the trials of one module.
+pub struct Shared {
+    pub engine: Engine,
+    pub module: Module,
+    pub linker: Linker<HostState>,
+}
+
+pub struct WasmiModule(Arc<Shared>);
+
+impl WasmiModule {
+    pub fn compile(wasm: &[u8]) -> Result<Self, AdapterError> {
+        let compile_error = |message: String| AdapterError::Compile { runtime: "wasmi".to_string(), message };
+        let engine = Engine::new(&engine_config());
+        let module = Module::new(&engine, wasm).map_err(|error| compile_error(error.to_string()))?;
+        let mut linker = Linker::new(&engine);
+        wasmi_wasi::add_to_linker(&mut linker, |state: &mut HostState| &mut state.wasi)
+            .map_err(|error| AdapterError::Other(format!("wasmi_wasi::add_to_linker failed: {error}")))?;
+        Ok(WasmiModule(Arc::new(Shared { engine, module, linker })))
+    }
+}
+
+/// Fuel on (the step deadline, see `deadline.rs`); wasmi's own call-stack limits otherwise.
+fn engine_config() -> Config {
+    let mut config = Config::default();
+    config.consume_fuel(true);
+    config
+}
+
+impl CompiledModule for WasmiModule {
+    fn session(&self, limits: Limits) -> Box<dyn Session> {
+        Box::new(WasmiSession::new(Arc::clone(&self.0), limits))
+    }
+}

@@ -1,0 +1,163 @@
+//! One trial: the store and the instance the first step (`instantiate` or `run`) produced.
+
+use std::sync::Arc;
+
+use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
+use wasmi::{Extern, Func, Instance, ResumableCall, Store, Val};
+
+use crate::classify::{guest_failure, instantiation_failure};
+use crate::deadline::{fuel_for, StepClock, FUEL_SLICE};
+use crate::module::Shared;
+use crate::run_policy::abi_entry_point;
+use crate::values;
+use crate::wasi::{HostState, PreparedStore};
+
+pub struct WasmiSession {
+    shared: Arc<Shared>,
+    limits: Limits,
+    live: Option<Live>,
+}
+
+/// The store of the current instance; `instance` is `None` when instantiation failed.
+struct Live {
+    prepared: PreparedStore,
+    instance: Option<Instance>,
+}
+
+impl WasmiSession {
+    pub fn new(shared: Arc<Shared>, limits: Limits) -> Self {
+        WasmiSession { shared, limits, live: None }
+    }
+
+    fn instantiate(&mut self, config: &WasiConfig) -> Outcome {
+        self.live = None;
+        let mut prepared = match PreparedStore::new(&self.shared.engine, config, &self.limits) {
+            Ok(prepared) => prepared,
+            Err(message) => return Outcome::reject(RejectStage::Instantiate, message),
+        };
+        prepared.clock.arm(self.limits.deadline);
+        // The start section runs inside instantiation, which cannot be resumed: one fixed budget.
+        if let Err(error) = prepared.store.set_fuel(fuel_for(self.limits.deadline)) {
+            return Outcome::reject(RejectStage::Instantiate, format!("cannot set fuel: {error}"));
+        }
+        let result = self.shared.linker.instantiate_and_start(&mut prepared.store, &self.shared.module);
+        let (instance, outcome) = match result {
+            Ok(instance) => (Some(instance), Outcome::returned_nothing()),
+            Err(error) => (None, instantiation_failure(&error, &prepared.clock)),
+        };
+        self.live = Some(Live { prepared, instance });
+        outcome
+    }
+
+    fn run(&mut self, config: &WasiConfig) -> Outcome {
+        let entry = match abi_entry_point(&self.shared.module) {
+            Ok(entry) => entry,
+            Err(message) => {
+                self.live = None;
+                return Outcome::reject(RejectStage::Run, message);
+            }
+        };
+        let instantiated = self.instantiate(config);
+        match (instantiated, entry) {
+            (Outcome::Returned(_), Some(export)) => self.call(export, &[]),
+            (outcome, _) => outcome,
+        }
+    }
+
+    fn call(&mut self, export: &str, args: &[Value]) -> Outcome {
+        let Some(Live { prepared, instance }) = self.live.as_mut() else {
+            return Outcome::reject(RejectStage::Call, "no instance: the first step must be instantiate or run");
+        };
+        let Some(instance) = *instance else {
+            return Outcome::reject(RejectStage::Call, "no instance: instantiation failed");
+        };
+        let func = match instance.get_export(&prepared.store, export) {
+            Some(Extern::Func(func)) => func,
+            Some(other) => {
+                return Outcome::reject(RejectStage::Call, format!("export `{export}` is not a function: {other:?}"))
+            }
+            None => return Outcome::reject(RejectStage::Call, format!("no export named `{export}`")),
+        };
+        let (inputs, mut outputs) = match values::prepare(export, &func.ty(&prepared.store), args) {
+            Ok(prepared_values) => prepared_values,
+            Err(message) => return Outcome::reject(RejectStage::Call, message),
+        };
+        prepared.clock.arm(self.limits.deadline);
+        match call_within_deadline(&mut prepared.store, func, &inputs, &mut outputs, &prepared.clock) {
+            Ok(()) => Outcome::Returned(values::from_vals(&outputs)),
+            Err(CallFailure::Guest(error)) => guest_failure(&error, &prepared.clock),
+            Err(CallFailure::Deadline) => Outcome::trap(
+                TrapKind::Deadline,
+                format!("the step deadline of {:?} passed (wasmi ran out of fuel)", self.limits.deadline),
+            ),
+        }
+    }
+
+    fn memory_pages(&mut self) -> Outcome {
+        let memory = self
+            .live
+            .as_ref()
+            .and_then(|live| Some((live, live.instance?)))
+            .and_then(|(live, instance)| Some((live, instance.get_memory(&live.prepared.store, "memory")?)));
+        match memory {
+            Some((live, memory)) => match i32::try_from(memory.size(&live.prepared.store)) {
+                Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
+                Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit in an i32"),
+            },
+            None => Outcome::reject(RejectStage::Call, "no exported memory named `memory`"),
+        }
+    }
+
+    /// What the guest wrote during this step.
+    fn take_output(&self) -> (Vec<u8>, Vec<u8>) {
+        match &self.live {
+            Some(live) => (live.prepared.stdout.take(), live.prepared.stderr.take()),
+            None => (Vec::new(), Vec::new()),
+        }
+    }
+}
+
+impl Session for WasmiSession {
+    fn step(&mut self, step: &Step) -> StepResult {
+        let outcome = match step {
+            Step::Instantiate(config) => self.instantiate(config),
+            Step::Run(config) => self.run(config),
+            Step::Call { export, args } => self.call(export, args),
+            Step::MemoryPages => self.memory_pages(),
+        };
+        let (stdout, stderr) = self.take_output();
+        StepResult { outcome, stdout, stderr }
+    }
+}
+
+enum CallFailure {
+    Guest(wasmi::Error),
+    Deadline,
+}
+
+/// Calls `func`, handing out fuel a slice at a time until it finishes or the clock expires.
+fn call_within_deadline(
+    store: &mut Store<HostState>,
+    func: Func,
+    inputs: &[Val],
+    outputs: &mut [Val],
+    clock: &StepClock,
+) -> Result<(), CallFailure> {
+    store.set_fuel(FUEL_SLICE).map_err(CallFailure::Guest)?;
+    let mut call = func.call_resumable(&mut *store, inputs, outputs).map_err(CallFailure::Guest)?;
+    loop {
+        match call {
+            ResumableCall::Finished => return Ok(()),
+            // With resumable calls a failing host function (e.g. `proc_exit`) stops here instead
+            // of unwinding; it ends the step exactly as it would a plain call.
+            ResumableCall::HostTrap(trap) => return Err(CallFailure::Guest(trap.into_host_error())),
+            ResumableCall::OutOfFuel(paused) => {
+                if clock.expired() {
+                    return Err(CallFailure::Deadline);
+                }
+                store.set_fuel(FUEL_SLICE.max(paused.required_fuel())).map_err(CallFailure::Guest)?;
+                call = paused.resume(&mut *store, outputs).map_err(CallFailure::Guest)?;
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+//! A module compiled once on the shared engine, shared by every trial of it.
+
+use execmodel_contract::{AdapterError, CompiledModule, Limits, Session};
+use wasmtime::{Engine, Linker, Module};
+
+use crate::session::WasmtimeSession;
+use crate::wasi::{base_linker, StoreState};
+
+pub struct WasmtimeModule {
+    engine: Engine,
+    module: Module,
+    /// WASI preview1 imports only; each session clones it, so `Run` can define the module in it.
+    linker: Linker<StoreState>,
+}
+
+impl WasmtimeModule {
+    pub fn compile(engine: &Engine, wasm: &[u8]) -> Result<Self, AdapterError> {
+        let module = Module::new(engine, wasm)
+            .map_err(|e| AdapterError::Compile { runtime: "wasmtime".into(), message: format!("{e:#}") })?;
+        let linker = base_linker(engine).map_err(AdapterError::Other)?;
+        Ok(WasmtimeModule { engine: engine.clone(), module, linker })
+    }
+}
+
+impl CompiledModule for WasmtimeModule {
+    fn session(&self, limits: Limits) -> Box<dyn Session> {
+        Box::new(WasmtimeSession::new(self.engine.clone(), self.module.clone(), self.linker.clone(), limits))
+    }
+}

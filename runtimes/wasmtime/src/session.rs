@@ -1,0 +1,169 @@
+//! One trial: the store and what the first step (`instantiate` or `run`) produced.
+
+use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
+use wasmtime::{Engine, Extern, Func, Instance, Linker, Module, Store};
+
+use crate::classify::{classify, Stage};
+use crate::engine::ticks_for;
+use crate::run_policy;
+use crate::values;
+use crate::wasi::{prepare_store, PreparedStore, StoreState};
+
+/// What later steps act on.
+pub enum Target {
+    /// No `instantiate` or `run` yet, or the store could not be built.
+    Nothing,
+    /// `instantiate` failed: the store exists (its output is reported) but holds no instance.
+    Failed,
+    /// `instantiate` succeeded.
+    Instance(Instance),
+    /// `run`: exports resolve through the linker `Linker::module` filled under the name "".
+    Linked { linker: Linker<StoreState>, command: bool },
+}
+
+pub struct WasmtimeSession {
+    engine: Engine,
+    module: Module,
+    base_linker: Linker<StoreState>,
+    limits: Limits,
+    store: Option<PreparedStore>,
+    target: Target,
+}
+
+impl WasmtimeSession {
+    pub fn new(engine: Engine, module: Module, base_linker: Linker<StoreState>, limits: Limits) -> Self {
+        WasmtimeSession { engine, module, base_linker, limits, store: None, target: Target::Nothing }
+    }
+
+    /// A fresh store for `instantiate`/`run`, with the step's deadline armed.
+    fn fresh_store(&mut self, config: &WasiConfig) -> Result<&mut Store<StoreState>, Outcome> {
+        self.target = Target::Failed;
+        let prepared = prepare_store(&self.engine, config, &self.limits).map_err(|message| {
+            self.target = Target::Nothing;
+            Outcome::reject(RejectStage::Instantiate, message)
+        })?;
+        let prepared = self.store.insert(prepared);
+        prepared.store.set_epoch_deadline(ticks_for(self.limits.deadline));
+        Ok(&mut prepared.store)
+    }
+
+    fn instantiate(&mut self, config: &WasiConfig) -> Outcome {
+        let linker = self.base_linker.clone();
+        let module = self.module.clone();
+        let store = match self.fresh_store(config) {
+            Ok(store) => store,
+            Err(outcome) => return outcome,
+        };
+        match linker.instantiate(&mut *store, &module) {
+            Ok(instance) => {
+                self.target = Target::Instance(instance);
+                Outcome::returned_nothing()
+            }
+            Err(error) => classify(&error, Stage::Instantiate),
+        }
+    }
+
+    fn run(&mut self, config: &WasiConfig) -> Outcome {
+        let mut linker = self.base_linker.clone();
+        let module = self.module.clone();
+        let store = match self.fresh_store(config) {
+            Ok(store) => store,
+            Err(outcome) => return outcome,
+        };
+        let outcome = run_policy::run(store, &mut linker, &module);
+        self.target = Target::Linked { linker, command: run_policy::is_command(&module) };
+        outcome
+    }
+
+    fn call(&mut self, export: &str, args: &[Value]) -> Outcome {
+        let Some(prepared) = self.store.as_mut() else {
+            return no_instance();
+        };
+        let store = &mut prepared.store;
+        let found = match &self.target {
+            Target::Nothing | Target::Failed => return no_instance(),
+            Target::Instance(instance) => instance.get_export(&mut *store, export),
+            Target::Linked { linker, .. } => linker.get(&mut *store, "", export).ok(),
+        };
+        let func = match found {
+            Some(Extern::Func(func)) => func,
+            Some(_) => return Outcome::reject(RejectStage::Call, format!("export `{export}` is not a function")),
+            None => return Outcome::reject(RejectStage::Call, self.missing_export(export)),
+        };
+        store.set_epoch_deadline(ticks_for(self.limits.deadline));
+        call_func(store, func, export, args)
+    }
+
+    fn missing_export(&self, export: &str) -> String {
+        match self.target {
+            Target::Linked { .. } => {
+                format!("no export `{export}` defined by wasmtime's Linker::module for this module")
+            }
+            _ => format!("no export `{export}`"),
+        }
+    }
+
+    fn memory_pages(&mut self) -> Outcome {
+        let Some(prepared) = self.store.as_mut() else {
+            return no_instance();
+        };
+        let store = &mut prepared.store;
+        let memory = match &self.target {
+            Target::Nothing | Target::Failed => return no_instance(),
+            Target::Instance(instance) => instance.get_memory(&mut *store, "memory"),
+            Target::Linked { linker, command } => match linker.get(&mut *store, "", "memory") {
+                Ok(Extern::Memory(memory)) => Some(memory),
+                _ if *command => {
+                    return Outcome::reject(
+                        RejectStage::Call,
+                        "no memory to read: wasmtime's Linker::module keeps no instance for a command \
+                         (every export call instantiates the module afresh)",
+                    )
+                }
+                _ => None,
+            },
+        };
+        match memory {
+            Some(memory) => match i32::try_from(memory.size(&*store)) {
+                Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
+                Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit an i32 page count"),
+            },
+            None => Outcome::reject(RejectStage::Call, "no `memory` export"),
+        }
+    }
+}
+
+/// Calls `func` with the contract's arguments; the deadline must already be armed.
+pub fn call_func(store: &mut Store<StoreState>, func: Func, export: &str, args: &[Value]) -> Outcome {
+    let ty = func.ty(&*store);
+    let params = match values::arguments(export, &ty, args) {
+        Ok(params) => params,
+        Err(message) => return Outcome::reject(RejectStage::Call, message),
+    };
+    let mut results = values::result_slots(&ty);
+    match func.call(&mut *store, &params, &mut results) {
+        Ok(()) => Outcome::Returned(values::results(&results)),
+        Err(error) => classify(&error, Stage::Call),
+    }
+}
+
+fn no_instance() -> Outcome {
+    Outcome::reject(RejectStage::Call, "no instance: `instantiate` or `run` did not produce one")
+}
+
+impl Session for WasmtimeSession {
+    fn step(&mut self, step: &Step) -> StepResult {
+        let outcome = match step {
+            Step::Instantiate(config) => self.instantiate(config),
+            Step::Run(config) => self.run(config),
+            Step::Call { export, args } => self.call(export, args),
+            Step::MemoryPages => self.memory_pages(),
+        };
+        let mut result = StepResult::new(outcome);
+        if let Some(prepared) = &self.store {
+            result.stdout = prepared.stdout.take();
+            result.stderr = prepared.stderr.take();
+        }
+        result
+    }
+}

@@ -1,0 +1,152 @@
+//! The four source languages of the corpus and how each turns one source file into one `.wasm`.
+//! Build flags live here, chosen so a rebuild on another checkout is byte-identical: no absolute
+//! paths, no debug info or symbol names, one codegen unit.
+
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+
+use crate::sources::{BuildKind, Module};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lang {
+    Rust,
+    C,
+    Zig,
+    Wat,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 4] = [Lang::Rust, Lang::C, Lang::Zig, Lang::Wat];
+
+    /// Directory under `corpus/`, and the key in `corpus/toolchains.toml`.
+    pub fn dir(self) -> &'static str {
+        match self {
+            Lang::Rust => "rust",
+            Lang::C => "c",
+            Lang::Zig => "zig",
+            Lang::Wat => "wat",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Lang::Rust => "rs",
+            Lang::C => "c",
+            Lang::Zig => "zig",
+            Lang::Wat => "wat",
+        }
+    }
+
+    pub fn from_dir(dir: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|lang| lang.dir() == dir)
+    }
+
+    /// The exact command that installs this language's toolchain (Debian/Ubuntu).
+    pub fn install_hint(self) -> &'static str {
+        match self {
+            Lang::Rust => "rustup toolchain install stable && rustup target add wasm32-wasip1",
+            Lang::C => "apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32",
+            Lang::Zig => "pip install ziglang==0.17.0",
+            Lang::Wat => "nothing to install: the `wat` crate is built into xtask",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.dir())
+    }
+}
+
+/// Builds `module` into `out`. `scratch` is a directory the compiler may use for caches.
+pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
+    let source_dir = module.source.parent().context("source file has no directory")?;
+    let file_name = module.source.file_name().context("source path has no file name")?;
+    // Embedded paths (panic locations, assertion messages) read `corpus/<lang>/<file>` whoever builds.
+    let remap = format!("{}=corpus/{}", source_dir.display(), module.lang.dir());
+    let mut command = match module.lang {
+        Lang::Wat => {
+            let bytes = wat::parse_file(&module.source)?;
+            return std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()));
+        }
+        Lang::Rust => {
+            let mut command = Command::new("rustc");
+            command.args(["--edition", "2021", "--target", "wasm32-wasip1", "--crate-type"]);
+            command.arg(match module.kind {
+                BuildKind::Command | BuildKind::CommandWithExports => "bin",
+                BuildKind::Reactor | BuildKind::NoEntry => "cdylib",
+            });
+            command.args([
+                "-C", "opt-level=s",
+                "-C", "panic=abort",
+                "-C", "codegen-units=1",
+                "-C", "debuginfo=0",
+                "-C", "strip=symbols",
+            ]);
+            command.arg(format!("--remap-path-prefix={remap}"));
+            command
+        }
+        Lang::C => {
+            let mut command = Command::new("clang-16");
+            command.args(["--target=wasm32-wasi", "--sysroot=/usr", "-Os", "-Wall", "-Wextra", "-Werror"]);
+            command.arg(format!("-ffile-prefix-map={remap}"));
+            // Drops the name section and DWARF that wasi-libc's start files carry.
+            command.arg("-Wl,--strip-all");
+            match module.kind {
+                BuildKind::Command | BuildKind::CommandWithExports => {}
+                BuildKind::Reactor => {
+                    command.arg("-mexec-model=reactor");
+                }
+                BuildKind::NoEntry => bail!(
+                    "{}: `// build: no-entry` is not supported for C (wasi-libc's reactor start file always exports `_initialize`)",
+                    module.id()
+                ),
+            }
+            command
+        }
+        Lang::Zig => {
+            let mut command = crate::toolchains::zig_command();
+            command.args(["build-exe", "-target", "wasm32-wasi", "-O", "ReleaseSmall", "-fstrip"]);
+            // Zig reserves 16 MiB of stack by default: 257 initial pages would trip memory caps.
+            command.args(["--stack", "65536"]);
+            // `_initialize` runs `main`; `-rdynamic` is what exports the `export fn`s.
+            match module.kind {
+                BuildKind::Command => {}
+                BuildKind::CommandWithExports => {
+                    command.arg("-rdynamic");
+                }
+                BuildKind::Reactor => {
+                    command.args(["-mexec-model=reactor", "-rdynamic"]);
+                }
+                BuildKind::NoEntry => {
+                    command.args(["-fno-entry", "-rdynamic"]);
+                }
+            }
+            command.arg("--cache-dir").arg(scratch.join("zig-local"));
+            command.arg("--global-cache-dir").arg(scratch.join("zig-global"));
+            command
+        }
+    };
+    match module.lang {
+        Lang::Zig => command.arg(format!("-femit-bin={}", out.display())),
+        _ => command.arg("-o").arg(out),
+    };
+    command.arg(file_name).current_dir(source_dir);
+    let output = command
+        .output()
+        .with_context(|| format!("could not start {:?} for {}", command.get_program(), module.id()))?;
+    if !output.status.success() {
+        bail!(
+            "building {} failed ({}):\n{:?}\n{}{}",
+            module.id(),
+            output.status,
+            command,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(())
+}
