@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
+use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
 use wasmer::{Engine, Extern, Instance, Module, RuntimeError, Store};
 use wasmer_wasix::WasiFunctionEnv;
 
@@ -72,7 +72,21 @@ impl WasmerSession {
             Err(message) => return Outcome::reject(RejectStage::Instantiate, message),
         };
         let mut store = Store::new(setup.engine.clone());
-        match builder.instantiate(setup.module.clone(), &mut store) {
+        // A start section that calls WASI makes wasmer-wasix panic ("You must initialize the
+        // WasiEnv before using it"): its environment is bound only after instantiation
+        // (https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L891).
+        // Guest code was running, so that is a trap of the guest, not a crash of the harness.
+        let instantiated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            builder.instantiate(setup.module.clone(), &mut store)
+        }));
+        let instantiated = match instantiated {
+            Ok(instantiated) => instantiated,
+            Err(panic) => {
+                let message = execmodel_contract::panic_message(&*panic);
+                return Outcome::trap(TrapKind::Other, format!("wasmer-wasix panicked in a host call: {message}"));
+            }
+        };
+        match instantiated {
             Ok((instance, env)) => {
                 self.live = Some(Live { store, instance, env });
                 Outcome::returned_nothing()
