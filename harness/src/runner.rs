@@ -16,13 +16,16 @@ use crate::expectations::{Action, Expected, ExpectedStep, Scenario, WasiSpec};
 use crate::registry::RuntimeEntry;
 use crate::suite::CorpusModule;
 
+/// A module's compilation on one runtime, done by whichever trial needs it first.
+type CompileOnce = OnceLock<Result<Arc<dyn CompiledModule>, String>>;
+
 /// One runtime in this process: created lazily, with each module compiled at most once and
 /// shared by all of that module's trials.
 pub struct RuntimeSlot {
     pub entry: &'static RuntimeEntry,
     runtime: OnceLock<Arc<dyn Runtime>>,
     availability: OnceLock<Result<(), Unavailable>>,
-    compiled: Mutex<HashMap<String, Arc<OnceLock<Result<Arc<dyn CompiledModule>, String>>>>>,
+    compiled: Mutex<HashMap<String, Arc<CompileOnce>>>,
 }
 
 impl RuntimeSlot {

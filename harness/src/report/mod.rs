@@ -258,9 +258,9 @@ impl Report {
         Ok(())
     }
 
-    /// The modules × runtimes cell for a trial row, in the order runtimes appear.
-    pub fn rows(&self) -> Vec<((String, String), BTreeMap<String, &TrialRecord>)> {
-        let mut rows: Vec<((String, String), BTreeMap<String, &TrialRecord>)> = Vec::new();
+    /// The matrix rows: `(module, scenario)` and each runtime's trial, in first-seen order.
+    pub fn rows(&self) -> Vec<Row<'_>> {
+        let mut rows: Vec<Row<'_>> = Vec::new();
         for trial in &self.trials {
             let key = (trial.module.clone(), trial.scenario.clone());
             let index = rows.iter().position(|(k, _)| *k == key).unwrap_or_else(|| {
@@ -272,6 +272,9 @@ impl Report {
         rows
     }
 }
+
+/// `((module, scenario), runtime → trial)`.
+pub type Row<'a> = ((String, String), BTreeMap<String, &'a TrialRecord>);
 
 fn millis(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1e6).round() / 1e3

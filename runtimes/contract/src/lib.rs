@@ -4,6 +4,7 @@
 //! to a [`Session`] opened on a [`CompiledModule`], and compares the [`StepResult`]s it gets back.
 //! Adapters know nothing about TOML, expectations or reports.
 
+mod capture;
 mod outcome;
 mod value;
 
@@ -11,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use capture::CappedOutput;
 pub use outcome::{Outcome, RejectStage, TrapKind};
 pub use value::{Value, ValueParseError};
 
@@ -181,4 +183,15 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "non-string panic payload".to_string())
+}
+
+/// The version of `package` in the workspace's Cargo.lock, for adapters' tests that their
+/// reported `version()` is the one actually built. `None` if the package is not locked.
+#[doc(hidden)]
+pub fn locked_version(package: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).ok()?;
+    let needle = format!("name = \"{package}\"\n");
+    let start = lock.find(&needle)? + needle.len();
+    let line = lock[start..].lines().next()?;
+    Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string())
 }

@@ -8,41 +8,32 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
+use execmodel_contract::CappedOutput;
 use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
 use wasmer_wasix::{FsError, VirtualFile};
 
-#[derive(Debug, Default)]
-struct Buffer {
-    /// Bytes kept since the last `take`.
-    pending: Vec<u8>,
-    /// Bytes kept over the instance's life; never exceeds `cap`.
-    kept: usize,
-    dropped: u64,
-    cap: usize,
-}
-
 /// The host's handle on one captured stream.
 #[derive(Debug, Clone)]
-pub struct Capture(Arc<Mutex<Buffer>>);
+pub struct Capture(Arc<Mutex<CappedOutput>>);
 
 impl Capture {
     pub fn new(cap: usize) -> Self {
-        Capture(Arc::new(Mutex::new(Buffer { cap, ..Buffer::default() })))
+        Capture(Arc::new(Mutex::new(CappedOutput::new(cap))))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Buffer> {
+    fn lock(&self) -> MutexGuard<'_, CappedOutput> {
         // A panic while holding the lock leaves the buffer consistent: every update is one append.
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The bytes written since the previous call.
     pub fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut self.lock().pending)
+        self.lock().take()
     }
 
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn dropped(&self) -> u64 {
-        self.lock().dropped
+        self.lock().dropped()
     }
 
     /// The file handed to the guest as fd 1 or 2.
@@ -51,12 +42,7 @@ impl Capture {
     }
 
     fn append(&self, bytes: &[u8]) {
-        let mut buffer = self.lock();
-        let room = buffer.cap - buffer.kept;
-        let kept = bytes.len().min(room);
-        buffer.pending.extend_from_slice(&bytes[..kept]);
-        buffer.kept += kept;
-        buffer.dropped += (bytes.len() - kept) as u64;
+        self.lock().append(bytes);
     }
 }
 

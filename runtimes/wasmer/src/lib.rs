@@ -55,20 +55,10 @@ impl Runtime for Wasmer {
 mod tests {
     use super::*;
 
-    fn locked_version(lock: &str, package: &str) -> Option<String> {
-        let needle = format!("name = \"{package}\"\n");
-        let start = lock.find(&needle)? + needle.len();
-        let rest = &lock[start..];
-        let line = rest.lines().next()?;
-        Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string())
-    }
-
     #[test]
     fn versions_match_the_workspace_lock_file() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
-        let lock = std::fs::read_to_string(path).expect("read the workspace Cargo.lock");
-        assert_eq!(locked_version(&lock, "wasmer").as_deref(), Some(VERSION));
-        assert_eq!(locked_version(&lock, "wasmer-wasix").as_deref(), Some(WASIX_VERSION));
+        assert_eq!(execmodel_contract::locked_version("wasmer").as_deref(), Some(VERSION));
+        assert_eq!(execmodel_contract::locked_version("wasmer-wasix").as_deref(), Some(WASIX_VERSION));
         assert_eq!(runtime().version(), VERSION);
         assert_eq!(runtime().name(), "wasmer");
     }

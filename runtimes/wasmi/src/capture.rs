@@ -4,47 +4,22 @@
 //! bytes of the instance's life, reports every write as complete to the guest and drops the rest,
 //! so a flood of output costs bounded memory. The host drains what each step wrote with `take`.
 
-use std::io::{self, Write};
 use std::sync::{Arc, RwLock};
 
+use execmodel_contract::CappedOutput;
 use wasmi_wasi::wasi_common::pipe::WritePipe;
-
-#[derive(Debug, Default)]
-pub struct BoundedBuffer {
-    /// Bytes kept since the last `take`.
-    pending: Vec<u8>,
-    /// Bytes kept over the instance's life; never more than `cap`.
-    kept: usize,
-    dropped: u64,
-    cap: usize,
-}
-
-impl Write for BoundedBuffer {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let room = self.cap - self.kept;
-        let keep = room.min(buf.len());
-        self.pending.extend_from_slice(&buf[..keep]);
-        self.kept += keep;
-        self.dropped += (buf.len() - keep) as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// The host's handle on one captured stream; the guest writes through `pipe()`.
 #[derive(Debug, Clone)]
-pub struct Capture(Arc<RwLock<BoundedBuffer>>);
+pub struct Capture(Arc<RwLock<CappedOutput>>);
 
 impl Capture {
     pub fn new(cap: usize) -> Self {
-        Capture(Arc::new(RwLock::new(BoundedBuffer { cap, ..BoundedBuffer::default() })))
+        Capture(Arc::new(RwLock::new(CappedOutput::new(cap))))
     }
 
     /// The WASI file the guest writes to; it shares this capture's buffer.
-    pub fn pipe(&self) -> WritePipe<BoundedBuffer> {
+    pub fn pipe(&self) -> WritePipe<CappedOutput> {
         WritePipe::from_shared(Arc::clone(&self.0))
     }
 
@@ -52,19 +27,20 @@ impl Capture {
     pub fn take(&self) -> Vec<u8> {
         // Every update is one append, so a poisoned buffer is still consistent.
         let mut buffer = self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner());
-        std::mem::take(&mut buffer.pending)
+        buffer.take()
     }
 
     /// How many bytes were discarded because the cap was reached.
     #[cfg(test)]
     pub fn dropped(&self) -> u64 {
-        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).dropped
+        self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).dropped()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write;
 
     #[test]
     fn keeps_the_first_cap_bytes_and_reports_full_writes() {

@@ -52,20 +52,11 @@ impl Runtime for Wasmi {
 mod tests {
     use super::*;
 
-    fn locked_version(lock: &str, package: &str) -> Option<String> {
-        let needle = format!("name = \"{package}\"\n");
-        let start = lock.find(&needle)? + needle.len();
-        let line = lock[start..].lines().next()?;
-        Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string())
-    }
-
     #[test]
     fn versions_match_the_workspace_lock_file() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock");
-        let lock = std::fs::read_to_string(path).expect("read the workspace Cargo.lock");
-        assert_eq!(locked_version(&lock, "wasmi").as_deref(), Some(VERSION));
-        assert_eq!(locked_version(&lock, "wasmi_wasi").as_deref(), Some(WASI_VERSION));
-        assert_eq!(locked_version(&lock, "wasi-common").as_deref(), Some(WASI_COMMON_VERSION));
+        assert_eq!(execmodel_contract::locked_version("wasmi").as_deref(), Some(VERSION));
+        assert_eq!(execmodel_contract::locked_version("wasmi_wasi").as_deref(), Some(WASI_VERSION));
+        assert_eq!(execmodel_contract::locked_version("wasi-common").as_deref(), Some(WASI_COMMON_VERSION));
         assert_eq!(runtime().version(), VERSION);
         assert_eq!(runtime().name(), "wasmi");
     }

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
+use execmodel_contract::CappedOutput;
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
@@ -18,48 +19,33 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 /// The largest write the guest-side stream is offered at once; p1 `fd_write` writes 4 KiB chunks.
 const WRITE_PERMIT: usize = 64 * 1024;
 
-#[derive(Debug, Default)]
-struct Buffer {
-    /// Bytes kept since the last `take`.
-    pending: Vec<u8>,
-    /// Bytes kept over the store's life; never more than `cap`.
-    kept: usize,
-    dropped: u64,
-    cap: usize,
-}
-
 /// The host's handle on one captured stream; clones share the buffer.
 #[derive(Debug, Clone)]
-pub struct Capture(Arc<Mutex<Buffer>>);
+pub struct Capture(Arc<Mutex<CappedOutput>>);
 
 impl Capture {
     pub fn new(cap: usize) -> Self {
-        Capture(Arc::new(Mutex::new(Buffer { cap, ..Buffer::default() })))
+        Capture(Arc::new(Mutex::new(CappedOutput::new(cap))))
     }
 
-    fn lock(&self) -> MutexGuard<'_, Buffer> {
+    fn lock(&self) -> MutexGuard<'_, CappedOutput> {
         // Every update is a single append, so a poisoned buffer is still consistent.
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The bytes written since the previous call.
     pub fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut self.lock().pending)
+        self.lock().take()
     }
 
     /// How many bytes were discarded because the cap was reached.
     #[cfg(test)]
     fn dropped(&self) -> u64 {
-        self.lock().dropped
+        self.lock().dropped()
     }
 
     fn append(&self, bytes: &[u8]) {
-        let mut buffer = self.lock();
-        let room = buffer.cap.saturating_sub(buffer.kept);
-        let kept = bytes.len().min(room);
-        buffer.pending.extend_from_slice(&bytes[..kept]);
-        buffer.kept += kept;
-        buffer.dropped += (bytes.len() - kept) as u64;
+        self.lock().append(bytes);
     }
 }
 
