@@ -3,6 +3,7 @@
 //! corpus → classification → trials → adapter → typed outcome → comparison → report; one module
 //! per arrow. The test driver (`tests/matrix.rs`) and the `execmodel` CLI are thin layers over this.
 
+pub mod bench;
 pub mod classify;
 pub mod compare;
 pub mod coverage;

@@ -11,7 +11,7 @@ use harness::suite::Suite;
 use harness::trials::Plan;
 use harness::report::Report;
 use harness::runner::RuntimeSlot;
-use harness::{classify, coverage, diff, matrix, probe};
+use harness::{bench, classify, coverage, diff, matrix, probe};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -62,12 +62,30 @@ enum Command {
         #[arg(long = "runtime", value_name = "NAME")]
         runtimes: Vec<String>,
     },
+    /// Measure the harness: per runtime, wall time of its column vs. the runtime's own cost.
+    Bench {
+        #[command(subcommand)]
+        what: BenchKind,
+    },
     /// Per rule: how many scenarios cite it from each source language, and the gaps.
     Coverage,
     /// List the runtimes this build knows, with versions and availability.
     Runtimes,
     /// Classify a module statically: command / reactor / both / not WASI, with ABI warnings.
     Classify { module: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum BenchKind {
+    /// Whole corpus per runtime: compile, raw step time, harness wall time, and their ratio.
+    Harness {
+        /// Only these runtimes (repeatable); default: the in-process ones.
+        #[arg(long = "runtime", value_name = "NAME")]
+        runtimes: Vec<String>,
+        /// Trials run at once (default: the number of CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -125,6 +143,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", probe::render_text(&result));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { what: BenchKind::Harness { runtimes, jobs } } => {
+            let entries = if runtimes.is_empty() {
+                registry::RUNTIMES.iter().filter(|entry| entry.embedded).collect()
+            } else {
+                select_runtimes(&runtimes)?
+            };
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            let mut costs = Vec::new();
+            for entry in entries {
+                eprintln!("measuring {} ...", entry.name);
+                costs.push(bench::measure_column(&root, entry, jobs)?);
+            }
+            print!("{}", bench::render(&costs));
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage => {

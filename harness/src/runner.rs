@@ -26,6 +26,8 @@ pub struct RuntimeSlot {
     runtime: OnceLock<Arc<dyn Runtime>>,
     availability: OnceLock<Result<(), Unavailable>>,
     compiled: Mutex<HashMap<String, Arc<CompileOnce>>>,
+    /// Total time spent compiling modules on this runtime (for `execmodel bench`).
+    compile_time: Mutex<Duration>,
 }
 
 impl RuntimeSlot {
@@ -35,6 +37,7 @@ impl RuntimeSlot {
             runtime: OnceLock::new(),
             availability: OnceLock::new(),
             compiled: Mutex::new(HashMap::new()),
+            compile_time: Mutex::new(Duration::ZERO),
         }
     }
 
@@ -54,6 +57,10 @@ impl RuntimeSlot {
         self.runtime().version()
     }
 
+    pub fn compile_time(&self) -> Duration {
+        *self.compile_time.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn compiled(&self, module: &CorpusModule) -> Result<Arc<dyn CompiledModule>, String> {
         let cell = {
             let mut compiled = self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -61,7 +68,10 @@ impl RuntimeSlot {
         };
         cell.get_or_init(|| {
             let runtime = self.runtime();
-            match catch_unwind(AssertUnwindSafe(|| runtime.compile(&module.bytes))) {
+            let started = Instant::now();
+            let compiled = catch_unwind(AssertUnwindSafe(|| runtime.compile(&module.bytes)));
+            *self.compile_time.lock().unwrap_or_else(|p| p.into_inner()) += started.elapsed();
+            match compiled {
                 Ok(Ok(compiled)) => Ok(compiled),
                 Ok(Err(err)) => Err(format!("{}: {err}", module.wasm_path.display())),
                 Err(panic) => Err(format!(
