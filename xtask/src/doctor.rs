@@ -31,16 +31,27 @@ impl Doctor {
                         ),
                         None => "not recorded yet".to_string(),
                     };
-                    println!("{:<5} present: {} — {verdict}", lang.dir(), installed.describe());
+                    println!(
+                        "{:<5} present: {} — {verdict}",
+                        lang.dir(),
+                        installed.describe()
+                    );
                 }
                 Err(missing) => {
                     all_present = false;
-                    println!("{:<5} MISSING: {}\n      install: {}", lang.dir(), missing.reason, lang.install_hint());
+                    println!(
+                        "{:<5} MISSING: {}\n      install: {}",
+                        lang.dir(),
+                        missing.reason,
+                        lang.install_hint()
+                    );
                 }
             }
         }
         match node_major() {
-            Some((version, major)) if major >= NODE_MIN_MAJOR => println!("node  present: {version}"),
+            Some((version, major)) if major >= NODE_MIN_MAJOR => {
+                println!("node  present: {version}")
+            }
             Some((version, _)) => {
                 all_present = false;
                 println!("node  TOO OLD: {version}, the node adapter needs ≥ {NODE_MIN_MAJOR}\n      install: https://nodejs.org/en/download (or your distribution's nodejs ≥ {NODE_MIN_MAJOR})");

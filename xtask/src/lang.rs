@@ -63,35 +63,61 @@ impl fmt::Display for Lang {
 
 /// Builds `module` into `out`. `scratch` is a directory the compiler may use for caches.
 pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
-    let source_dir = module.source.parent().context("source file has no directory")?;
-    let file_name = module.source.file_name().context("source path has no file name")?;
-    // Embedded paths (panic locations, assertion messages) read `corpus/<lang>/<file>` whoever builds.
+    let source_dir = module
+        .source
+        .parent()
+        .context("source file has no directory")?;
+    let file_name = module
+        .source
+        .file_name()
+        .context("source path has no file name")?;
+    // Compilers run in the source directory on the bare file name, so embedded paths (panic
+    // locations) are just `<file>`; the remap catches any absolute path a compiler still records.
     let remap = format!("{}=corpus/{}", source_dir.display(), module.lang.dir());
     let mut command = match module.lang {
         Lang::Wat => {
             let bytes = wat::parse_file(&module.source)?;
-            return std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()));
+            return std::fs::write(out, bytes)
+                .with_context(|| format!("writing {}", out.display()));
         }
         Lang::Rust => {
             let mut command = Command::new("rustc");
-            command.args(["--edition", "2021", "--target", "wasm32-wasip1", "--crate-type"]);
+            command.args([
+                "--edition",
+                "2021",
+                "--target",
+                "wasm32-wasip1",
+                "--crate-type",
+            ]);
             command.arg(match module.kind {
                 BuildKind::Command | BuildKind::CommandWithExports => "bin",
                 BuildKind::Reactor | BuildKind::NoEntry => "cdylib",
             });
             command.args([
-                "-C", "opt-level=s",
-                "-C", "panic=abort",
-                "-C", "codegen-units=1",
-                "-C", "debuginfo=0",
-                "-C", "strip=symbols",
+                "-C",
+                "opt-level=s",
+                "-C",
+                "panic=abort",
+                "-C",
+                "codegen-units=1",
+                "-C",
+                "debuginfo=0",
+                "-C",
+                "strip=symbols",
             ]);
             command.arg(format!("--remap-path-prefix={remap}"));
             command
         }
         Lang::C => {
             let mut command = Command::new("clang-16");
-            command.args(["--target=wasm32-wasi", "--sysroot=/usr", "-Os", "-Wall", "-Wextra", "-Werror"]);
+            command.args([
+                "--target=wasm32-wasi",
+                "--sysroot=/usr",
+                "-Os",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+            ]);
             command.arg(format!("-ffile-prefix-map={remap}"));
             // Drops the name section and DWARF that wasi-libc's start files carry.
             command.arg("-Wl,--strip-all");
@@ -109,16 +135,24 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
         }
         Lang::Zig => {
             let mut command = crate::toolchains::zig_command();
-            command.args(["build-exe", "-target", "wasm32-wasi", "-O", "ReleaseSmall", "-fstrip"]);
+            command.args([
+                "build-exe",
+                "-target",
+                "wasm32-wasi",
+                "-O",
+                "ReleaseSmall",
+                "-fstrip",
+            ]);
             // Zig reserves 16 MiB of stack by default: 257 initial pages would trip memory caps.
             command.args(["--stack", "65536"]);
-            // `_initialize` runs `main`; `-rdynamic` is what exports the `export fn`s.
+            // Without `-rdynamic` an executable exports none of its `export fn`s.
             match module.kind {
                 BuildKind::Command => {}
                 BuildKind::CommandWithExports => {
                     command.arg("-rdynamic");
                 }
                 BuildKind::Reactor => {
+                    // The reactor model's `_initialize` runs `main`.
                     command.args(["-mexec-model=reactor", "-rdynamic"]);
                 }
                 BuildKind::NoEntry => {
@@ -126,7 +160,9 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                 }
             }
             command.arg("--cache-dir").arg(scratch.join("zig-local"));
-            command.arg("--global-cache-dir").arg(scratch.join("zig-global"));
+            command
+                .arg("--global-cache-dir")
+                .arg(scratch.join("zig-global"));
             command
         }
     };
@@ -135,9 +171,13 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
         _ => command.arg("-o").arg(out),
     };
     command.arg(file_name).current_dir(source_dir);
-    let output = command
-        .output()
-        .with_context(|| format!("could not start {:?} for {}", command.get_program(), module.id()))?;
+    let output = command.output().with_context(|| {
+        format!(
+            "could not start {:?} for {}",
+            command.get_program(),
+            module.id()
+        )
+    })?;
     if !output.status.success() {
         bail!(
             "building {} failed ({}):\n{:?}\n{}{}",

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "cargo xtask", bin_name = "cargo xtask", about = "Project chores for execmodel (run from anywhere in the checkout)")]
+#[command(
+    name = "cargo xtask",
+    bin_name = "cargo xtask",
+    about = "Project chores for execmodel (run from anywhere in the checkout)"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,5 +48,8 @@ fn main() -> ExitCode {
 /// The checkout root: xtask lives one level below it.
 fn project_root() -> PathBuf {
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest_dir.parent().map(PathBuf::from).unwrap_or(manifest_dir)
+    manifest_dir
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or(manifest_dir)
 }
