@@ -92,10 +92,13 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, args: &[S
     let probed = sequences
         .into_iter()
         .map(|(name, steps)| {
+            let kinds: Vec<_> = steps.iter().map(Step::kind).collect();
             let results = compiled
                 .iter()
-                .map(|compiled| match compiled {
+                .zip(slots)
+                .map(|(compiled, slot)| match compiled {
                     Err(why) => vec![why.clone()],
+                    Ok(_) if slot.runtime().expressible(&kinds).is_err() => vec!["not expressible".to_string()],
                     Ok(compiled) => {
                         let mut session = compiled.session(Limits::default());
                         steps
@@ -136,9 +139,17 @@ pub fn render_text(probe: &Probe) -> String {
     for warning in &probe.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
+    for runtime in probe.runtimes.iter() {
+        if let Some(why) = &runtime.unavailable {
+            let _ = writeln!(out, "skipped {}: {why}", runtime.name);
+        }
+    }
     for sequence in &probe.sequences {
         let _ = writeln!(out, "\n{} [{}]", sequence.name, sequence.steps.join(" → "));
         for (runtime, results) in probe.runtimes.iter().zip(&sequence.results) {
+            if runtime.unavailable.is_some() {
+                continue;
+            }
             let label = format!("{} {}", runtime.name, runtime.version);
             let _ = writeln!(out, "  {:22} {}", label.trim(), results.join(" → "));
         }

@@ -253,6 +253,9 @@ impl Report {
             let mut temporary = tempfile::NamedTempFile::new_in(dir)
                 .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
             std::io::Write::write_all(&mut temporary, contents.as_bytes())?;
+            // Temporary files are private; a published report is for everyone to read.
+            #[cfg(unix)]
+            temporary.as_file().set_permissions(<fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644))?;
             temporary.persist(&target).with_context(|| format!("writing {}", target.display()))?;
         }
         Ok(())
