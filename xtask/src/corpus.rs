@@ -44,6 +44,11 @@ enum Availability {
 }
 
 impl Corpus {
+    /// Rebuild every module whose toolchain is installed, skipping the others (for `nightly`).
+    pub fn rebuild_available(root: &Path) -> Result<()> {
+        Corpus { check: false, require_all: false, only: Vec::new() }.run(root)
+    }
+
     pub fn run(self, root: &Path) -> Result<()> {
         let started = Instant::now();
         let corpus_dir = root.join("corpus");

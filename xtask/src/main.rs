@@ -5,6 +5,7 @@ mod corpus;
 mod doctor;
 mod interface;
 mod lang;
+mod nightly;
 mod sources;
 mod toolchains;
 
@@ -28,12 +29,16 @@ struct Cli {
 enum Command {
     Corpus(corpus::Corpus),
     Doctor(doctor::Doctor),
+    Nightly(nightly::Nightly),
+    CheckHtml(nightly::CheckHtml),
 }
 
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Corpus(cmd) => cmd.run(&project_root()),
         Command::Doctor(cmd) => cmd.run(&project_root()),
+        Command::Nightly(cmd) => cmd.run(&project_root()),
+        Command::CheckHtml(cmd) => cmd.run(&project_root()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,115 @@
+//! `cargo xtask nightly`: rebuild the corpus where its toolchains exist, write the compatibility
+//! report into `reports/<date>/`, and check its HTML page in a headless browser.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+
+use crate::corpus::Corpus;
+
+/// Rebuild the corpus (languages whose toolchain is missing keep their committed modules), run
+/// the whole matrix into `reports/<YYYY-MM-DD>/`, and load its index.html in headless Chromium.
+#[derive(Args)]
+pub struct Nightly {
+    /// Where to write the report (default: `reports/<today, UTC>`).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Keep the committed corpus instead of rebuilding it.
+    #[arg(long)]
+    no_rebuild: bool,
+}
+
+/// Check an already written report's index.html in headless Chromium.
+#[derive(Args)]
+pub struct CheckHtml {
+    /// The report directory (holding index.html and report.json).
+    dir: PathBuf,
+}
+
+impl Nightly {
+    pub fn run(self, root: &Path) -> Result<()> {
+        if !self.no_rebuild {
+            Corpus::rebuild_available(root)?;
+        }
+        let out = self.out.unwrap_or_else(|| root.join("reports").join(today()));
+        let status = Command::new(env!("CARGO"))
+            .current_dir(root)
+            .args(["run", "--quiet", "-p", "harness", "--", "report", "--out"])
+            .arg(&out)
+            .status()
+            .context("running `cargo run -p harness -- report`")?;
+        if !status.success() {
+            bail!("the report run failed ({status})");
+        }
+        CheckHtml { dir: out }.run(root)
+    }
+}
+
+impl CheckHtml {
+    pub fn run(self, _root: &Path) -> Result<()> {
+        let page = self.dir.join("index.html").canonicalize().with_context(|| format!("no index.html in {}", self.dir.display()))?;
+        let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| on_path(b)) else {
+            println!("skipped the browser check: no chromium on PATH (apt-get install -y chromium)");
+            return Ok(());
+        };
+        let profile = tempfile::tempdir()?;
+        let output = Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--enable-logging=stderr",
+                "--v=0",
+                "--dump-dom",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .with_context(|| format!("running {browser}"))?;
+        let dom = String::from_utf8_lossy(&output.stdout);
+        let log = String::from_utf8_lossy(&output.stderr);
+        let console_errors: Vec<&str> =
+            log.lines().filter(|line| line.contains("CONSOLE") || line.contains("Uncaught")).collect();
+        if !console_errors.is_empty() {
+            bail!("{} logged console errors:\n{}", page.display(), console_errors.join("\n"));
+        }
+        let cells = dom.matches("class=\"cell ").count();
+        let trials = std::fs::read_to_string(self.dir.join("report.json"))
+            .map(|json| json.matches("\"verdict\":").count())
+            .unwrap_or(0);
+        if cells == 0 || cells != trials {
+            bail!("{} rendered {cells} matrix cells for {trials} trials", page.display());
+        }
+        println!("{browser}: {} renders {cells} matrix cells, no console errors", page.display());
+        Ok(())
+    }
+}
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+}
+
+/// Today's date in UTC as YYYY-MM-DD, from the system clock (civil-from-days).
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64 + 719_468;
+    let era = days.div_euclid(146_097);
+    let day_of_era = days.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
