@@ -15,6 +15,7 @@ pub enum StepJudgement {
 pub fn outcome_matches(pattern: &OutcomePattern, outcome: &Outcome) -> bool {
     match (pattern, outcome) {
         (OutcomePattern::Returned(expected), Outcome::Returned(observed)) => expected == observed,
+        (OutcomePattern::ReturnedString(expected), Outcome::Bytes(observed)) => expected.as_bytes() == observed,
         (OutcomePattern::Exited(expected), Outcome::Exited(observed)) => expected == observed,
         (OutcomePattern::Trapped(expected), Outcome::Trapped { kind, .. }) => expected == kind,
         (OutcomePattern::Rejected { stage, text }, Outcome::Rejected { stage: observed, message }) => {

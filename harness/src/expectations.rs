@@ -15,6 +15,7 @@ use execmodel_contract::{RejectStage, TrapKind, Value};
 use serde::{de, Deserialize, Deserializer};
 use toml::Spanned;
 
+use crate::boundary::{parse_string_literal, MemoryCall};
 use crate::classify::{Classification, ModuleKind};
 use crate::rules::Rules;
 
@@ -94,6 +95,8 @@ pub enum Action {
     Start,
     Initialize,
     Call { export: String, args: Vec<Value> },
+    /// A call with string arguments or a string result, through the module's allocator.
+    CallThroughMemory(MemoryCall),
     Memory,
 }
 
@@ -101,6 +104,8 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutcomePattern {
     Returned(Vec<Value>),
+    /// `returned "text"`: the bytes a `-> string` call read back.
+    ReturnedString(String),
     Exited(i64),
     Trapped(TrapKind),
     Rejected { stage: RejectStage, text: Option<String> },
@@ -350,16 +355,18 @@ impl<'de> Deserialize<'de> for OutcomePattern {
 }
 
 impl Action {
-    pub fn kind(&self) -> execmodel_contract::StepKind {
+    /// The contract steps this action is performed with (several for a call through memory).
+    pub fn kinds(&self) -> Vec<execmodel_contract::StepKind> {
         use execmodel_contract::StepKind;
-        match self {
+        vec![match self {
             Action::Instantiate => StepKind::Instantiate,
             Action::Run => StepKind::Run,
             Action::Start => StepKind::Call("_start".into()),
             Action::Initialize => StepKind::Call("_initialize".into()),
             Action::Call { export, .. } => StepKind::Call(export.clone()),
+            Action::CallThroughMemory(call) => return call.kinds(),
             Action::Memory => StepKind::MemoryPages,
-        }
+        }]
     }
 }
 
@@ -378,6 +385,9 @@ impl FromStr for Action {
                 let call = text.strip_prefix("call ").ok_or_else(|| {
                     format!("unknown step `{text}`: expected instantiate, run, start, initialize, memory or `call NAME(ARGS)`")
                 })?;
+                if call.contains('"') || call.contains("->") {
+                    return MemoryCall::parse(call).map(Action::CallThroughMemory).map_err(|err| format!("`{text}`: {err}"));
+                }
                 let (export, args) = match call.split_once('(') {
                     Some((export, rest)) => {
                         let args = rest
@@ -410,6 +420,7 @@ impl fmt::Display for Action {
             Action::Start => f.write_str("start"),
             Action::Initialize => f.write_str("initialize"),
             Action::Memory => f.write_str("memory"),
+            Action::CallThroughMemory(call) => call.fmt(f),
             Action::Call { export, args } => {
                 let args: Vec<String> = args.iter().map(Value::to_string).collect();
                 write!(f, "call {export}({})", args.join(", "))
@@ -426,6 +437,10 @@ impl FromStr for OutcomePattern {
         let (word, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         let rest = rest.trim();
         match word {
+            "returned" if rest.starts_with('"') => match parse_string_literal(rest)? {
+                (text, "") => Ok(OutcomePattern::ReturnedString(text)),
+                (_, after) => Err(format!("`{text}`: unexpected `{after}` after the string")),
+            },
             "returned" => Ok(OutcomePattern::Returned(
                 rest.split_whitespace()
                     .map(|v| v.parse::<Value>().map_err(|err| err.to_string()))
@@ -468,6 +483,7 @@ impl fmt::Display for OutcomePattern {
                 f.write_str("returned")?;
                 values.iter().try_for_each(|v| write!(f, " {v}"))
             }
+            OutcomePattern::ReturnedString(text) => write!(f, "returned {text:?}"),
             OutcomePattern::Exited(code) => write!(f, "exited {code}"),
             OutcomePattern::Trapped(kind) => write!(f, "trapped {}", kind.as_str()),
             OutcomePattern::Rejected { stage, text: Some(text) } => write!(f, "rejected {}: {text}", stage.as_str()),
@@ -568,7 +584,7 @@ link = "https://example.invalid/1"
 
     #[test]
     fn outcome_syntax_round_trips() {
-        for text in ["returned", "returned i32:1 f64:0.5", "exited -1", "trapped stack-overflow", "rejected run: both", "rejected link"] {
+        for text in ["returned", "returned \"a \\\"b\\\" \\u{1b}\"", "returned i32:1 f64:0.5", "exited -1", "trapped stack-overflow", "rejected run: both", "rejected link"] {
             assert_eq!(text.parse::<OutcomePattern>().unwrap().to_string(), text);
         }
         assert!("trapped oops".parse::<OutcomePattern>().is_err());

@@ -11,6 +11,7 @@ use execmodel_contract::{
     WasiConfig,
 };
 
+use crate::boundary::MemoryCall;
 use crate::compare::{judge_step, StepJudgement};
 use crate::expectations::{Action, Expected, ExpectedStep, Scenario, WasiSpec};
 use crate::registry::RuntimeEntry;
@@ -150,7 +151,10 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
             Err(err) => return finish(Verdict::Error(err), reports),
         };
         let step_started = Instant::now();
-        let observed = catch_unwind(AssertUnwindSafe(|| session.step(&step)));
+        let observed = catch_unwind(AssertUnwindSafe(|| match &step {
+            Performed::Single(step) => session.step(step),
+            Performed::ThroughMemory(call) => call.perform(&mut *session),
+        }));
         let duration = step_started.elapsed();
         let deviation = expected_step.deviations.get(slot.name());
         let mut report = StepReport {
@@ -201,15 +205,27 @@ impl TrialContext<'_> {
     }
 }
 
-fn contract_step(step: &ExpectedStep, module: &CorpusModule, sandbox: &std::path::Path) -> Result<Step, String> {
-    Ok(match &step.action {
+/// How a scenario step reaches the session: one contract step, or a call through memory made of several.
+enum Performed<'a> {
+    Single(Step),
+    ThroughMemory(&'a MemoryCall),
+}
+
+fn contract_step<'a>(
+    step: &'a ExpectedStep,
+    module: &CorpusModule,
+    sandbox: &std::path::Path,
+) -> Result<Performed<'a>, String> {
+    let single = match &step.action {
+        Action::CallThroughMemory(call) => return Ok(Performed::ThroughMemory(call)),
         Action::Instantiate => Step::Instantiate(wasi_config(&step.wasi, module, sandbox)?),
         Action::Run => Step::Run(wasi_config(&step.wasi, module, sandbox)?),
         Action::Start => Step::Call { export: "_start".into(), args: Vec::new() },
         Action::Initialize => Step::Call { export: "_initialize".into(), args: Vec::new() },
         Action::Call { export, args } => Step::Call { export: export.clone(), args: args.clone() },
         Action::Memory => Step::MemoryPages,
-    })
+    };
+    Ok(Performed::Single(single))
 }
 
 fn wasi_config(spec: &WasiSpec, module: &CorpusModule, sandbox: &std::path::Path) -> Result<WasiConfig, String> {

@@ -50,7 +50,7 @@ impl Plan {
                     let ignored = match slot.availability() {
                         Err(why) => Some(format!("{} unavailable: {why}", slot.name())),
                         Ok(()) => {
-                            let kinds: Vec<_> = scenario.steps.iter().map(|step| step.action.kind()).collect();
+                            let kinds: Vec<_> = scenario.steps.iter().flat_map(|step| step.action.kinds()).collect();
                             slot.runtime()
                                 .expressible(&kinds)
                                 .err()

@@ -101,6 +101,12 @@ function step(session, request) {
     case 'memory':
       outcome = memoryPages(live);
       break;
+    case 'write':
+      outcome = writeMemory(live, request);
+      break;
+    case 'read':
+      outcome = readMemory(live, request);
+      break;
     default:
       throw new Error(`unknown step ${JSON.stringify(request.do)}`);
   }
@@ -165,6 +171,31 @@ function memoryPages(live) {
   const memory = live && live.instance ? live.instance.exports.memory : undefined;
   if (!(memory instanceof WebAssembly.Memory)) return rejected('call', 'the instance exports no memory');
   return returned([toWire('i32', memory.buffer.byteLength / 65536)]);
+}
+
+// Host access to the exported memory; the range is checked here, against the live size.
+function memoryRange(live, offset, length) {
+  const memory = live && live.instance ? live.instance.exports.memory : undefined;
+  if (!(memory instanceof WebAssembly.Memory)) return { outcome: rejected('call', 'the instance exports no memory') };
+  const size = memory.buffer.byteLength;
+  if (offset + length > size) {
+    return { outcome: rejected('call', `memory access of ${length} bytes at ${offset} is outside the memory (${size} bytes)`) };
+  }
+  return { bytes: new Uint8Array(memory.buffer, offset, length) };
+}
+
+function writeMemory(live, { offset, bytes }) {
+  const data = Buffer.from(bytes, 'base64');
+  const range = memoryRange(live, offset, data.length);
+  if (range.outcome) return range.outcome;
+  range.bytes.set(data);
+  return returned([]);
+}
+
+function readMemory(live, { offset, length }) {
+  const range = memoryRange(live, offset, length);
+  if (range.outcome) return range.outcome;
+  return { kind: 'bytes', bytes: Buffer.from(range.bytes).toString('base64') };
 }
 
 // Returns an outcome when instantiation did not produce an instance, else null.

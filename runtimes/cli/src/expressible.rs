@@ -43,5 +43,6 @@ fn describe(kind: &StepKind) -> String {
         StepKind::Call(name) if name == "_initialize" => "initialize".into(),
         StepKind::Call(name) => format!("call {name}"),
         StepKind::MemoryPages => "memory".into(),
+        StepKind::MemoryAccess => "a memory read or write".into(),
     }
 }

@@ -70,6 +70,11 @@ pub enum Step {
     Call { export: String, args: Vec<Value> },
     /// Report the current size of the exported `memory` in 64 KiB pages as `Returned([I32])`.
     MemoryPages,
+    /// Copy `bytes` into the exported `memory` at `offset`, from the host (no guest code runs):
+    /// `Returned([])`, or `Rejected(call)` when the range is outside the memory.
+    WriteMemory { offset: u32, bytes: Vec<u8> },
+    /// Read `len` bytes of the exported `memory` at `offset` as `Outcome::Bytes`.
+    ReadMemory { offset: u32, len: u32 },
 }
 
 /// The shape of a step, without its WASI configuration or arguments.
@@ -79,6 +84,8 @@ pub enum StepKind {
     Run,
     Call(String),
     MemoryPages,
+    /// `WriteMemory` or `ReadMemory`: host access to the exported memory of a live instance.
+    MemoryAccess,
 }
 
 impl Step {
@@ -88,6 +95,7 @@ impl Step {
             Step::Run(_) => StepKind::Run,
             Step::Call { export, .. } => StepKind::Call(export.clone()),
             Step::MemoryPages => StepKind::MemoryPages,
+            Step::WriteMemory { .. } | Step::ReadMemory { .. } => StepKind::MemoryAccess,
         }
     }
 
@@ -102,6 +110,8 @@ impl Step {
                 format!("call {export}({})", args.join(", "))
             }
             Step::MemoryPages => "memory".to_string(),
+            Step::WriteMemory { offset, bytes } => format!("write {} bytes at {offset}", bytes.len()),
+            Step::ReadMemory { offset, len } => format!("read {len} bytes at {offset}"),
         }
     }
 }
@@ -171,6 +181,19 @@ pub trait Session {
 }
 
 /// Run `f`, turning a panic inside a runtime into a harness error instead of a crashed trial.
+/// The byte range `offset..offset + len` of a memory of `size` bytes, or the rejection a
+/// `WriteMemory`/`ReadMemory` outside it gets. Adapters share it so the message is the same.
+pub fn memory_range(offset: u32, len: usize, size: usize) -> Result<std::ops::Range<usize>, Outcome> {
+    let start = offset as usize;
+    match start.checked_add(len) {
+        Some(end) if end <= size => Ok(start..end),
+        _ => Err(Outcome::reject(
+            RejectStage::Call,
+            format!("memory access of {len} bytes at {offset} is outside the memory ({size} bytes)"),
+        )),
+    }
+}
+
 pub fn catch_runtime_panic<T>(runtime: &str, f: impl FnOnce() -> T) -> Result<T, AdapterError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .map_err(|payload| AdapterError::Other(format!("{runtime} panicked: {}", panic_message(&*payload))))

@@ -7,6 +7,9 @@ use crate::value::Value;
 pub enum Outcome {
     /// The step completed; for calls, the values the export returned.
     Returned(Vec<Value>),
+    /// Bytes the host read out of the guest's memory (`ReadMemory`, or a string the harness
+    /// received through the module's allocator). Written `returned "text"`.
+    Bytes(Vec<u8>),
     /// The guest called `proc_exit` with this code (as the runtime reports it).
     Exited(i64),
     /// The guest trapped. `message` is the runtime's own text, kept for diagnosis only.
@@ -100,6 +103,7 @@ impl fmt::Display for Outcome {
                 }
                 Ok(())
             }
+            Outcome::Bytes(bytes) => write!(f, "returned {:?}", String::from_utf8_lossy(bytes)),
             Outcome::Exited(code) => write!(f, "exited {code}"),
             Outcome::Trapped { kind, .. } => write!(f, "trapped {}", kind.as_str()),
             Outcome::Rejected { stage, message } => {

@@ -44,6 +44,19 @@ pub fn memory(session: &str) -> Json {
     step(session, json!({ "do": "memory" }))
 }
 
+pub fn write_memory(session: &str, offset: u32, bytes: &[u8]) -> Json {
+    step(session, json!({ "do": "write", "offset": offset, "bytes": BASE64.encode(bytes) }))
+}
+
+pub fn read_memory(session: &str, offset: u32, length: u32) -> Json {
+    step(session, json!({ "do": "read", "offset": offset, "length": length }))
+}
+
+/// Base64 from the worker (memory reads), decoded.
+pub fn decode_bytes(text: &str) -> Result<Vec<u8>, String> {
+    BASE64.decode(text).map_err(|err| format!("bytes from the worker are not base64: {err}"))
+}
+
 fn step(session: &str, step: Json) -> Json {
     json!({ "op": "step", "session": session, "step": step })
 }
@@ -83,6 +96,10 @@ pub struct Reply {
 pub enum WireOutcome {
     Returned {
         values: Vec<WireValue>,
+    },
+    /// Bytes read from memory, base64.
+    Bytes {
+        bytes: String,
     },
     Exited {
         code: i64,

@@ -136,7 +136,7 @@ impl NodeSession {
         )
     }
 
-    fn memory(&mut self) -> StepResult {
+    fn memory(&mut self, request: impl FnOnce(&str) -> Json) -> StepResult {
         let name = match &self.state {
             State::Open {
                 name,
@@ -146,7 +146,7 @@ impl NodeSession {
             State::Lost(why) => return rejected(RejectStage::Call, why.clone()),
             _ => return rejected(RejectStage::Call, "there is no instance"),
         };
-        self.exchange(protocol::memory(&name), Wait::Control, RejectStage::Call)
+        self.exchange(request(&name), Wait::Control, RejectStage::Call)
     }
 
     /// Send a step to the session's worker and turn the reply (or its absence) into a result.
@@ -193,7 +193,13 @@ impl Session for NodeSession {
             Step::Instantiate(wasi) => self.begin(step, wasi, RejectStage::Instantiate),
             Step::Run(wasi) => self.begin(step, wasi, RejectStage::Run),
             Step::Call { export, args } => self.call(export, args),
-            Step::MemoryPages => self.memory(),
+            Step::MemoryPages => self.memory(protocol::memory),
+            Step::WriteMemory { offset, bytes } => {
+                self.memory(|name| protocol::write_memory(name, *offset, bytes))
+            }
+            Step::ReadMemory { offset, len } => {
+                self.memory(|name| protocol::read_memory(name, *offset, *len))
+            }
         }
     }
 }
@@ -242,6 +248,10 @@ fn outcome_from_wire(outcome: WireOutcome, stage: RejectStage) -> Outcome {
                 Err(err) => Outcome::reject(stage, format!("node adapter error: {err}")),
             }
         }
+        WireOutcome::Bytes { bytes } => match protocol::decode_bytes(&bytes) {
+            Ok(bytes) => Outcome::Bytes(bytes),
+            Err(err) => Outcome::reject(stage, format!("node adapter error: {err}")),
+        },
         WireOutcome::Exited { code } => Outcome::Exited(code),
         WireOutcome::Rejected {
             stage: named,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
+use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
 use wasmer::{Engine, Extern, Instance, Module, RuntimeError, Store};
 use wasmer_wasix::WasiFunctionEnv;
 
@@ -49,6 +49,8 @@ impl WasmerSession {
             Step::Run(config) => run_policy::run(self, config),
             Step::Call { export, args } => self.call(export, args),
             Step::MemoryPages => self.memory_pages(),
+            Step::WriteMemory { offset, bytes } => self.write_memory(*offset, bytes),
+            Step::ReadMemory { offset, len } => self.read_memory(*offset, *len),
         }
     }
 
@@ -135,13 +137,51 @@ impl WasmerSession {
         }
     }
 
-    fn memory_pages(&mut self) -> Outcome {
+    fn memory(&self) -> Result<(&Live, wasmer::Memory), Outcome> {
         let Some(live) = &self.live else {
-            return Outcome::reject(RejectStage::Call, "no instance to read `memory` from");
+            return Err(Outcome::reject(RejectStage::Call, "no instance to access `memory` of"));
         };
         match live.instance.exports.get_memory("memory") {
-            Ok(memory) => Outcome::Returned(vec![Value::I32(memory.view(&live.store).size().0 as i32)]),
-            Err(err) => Outcome::reject(RejectStage::Call, format!("no `memory` export: {err}")),
+            Ok(memory) => Ok((live, memory.clone())),
+            Err(err) => Err(Outcome::reject(RejectStage::Call, format!("no `memory` export: {err}"))),
+        }
+    }
+
+    fn memory_pages(&mut self) -> Outcome {
+        match self.memory() {
+            Ok((live, memory)) => Outcome::Returned(vec![Value::I32(memory.view(&live.store).size().0 as i32)]),
+            Err(outcome) => outcome,
+        }
+    }
+
+    fn write_memory(&mut self, offset: u32, bytes: &[u8]) -> Outcome {
+        let (live, memory) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let view = memory.view(&live.store);
+        if let Err(outcome) = memory_range(offset, bytes.len(), view.data_size() as usize) {
+            return outcome;
+        }
+        match view.write(u64::from(offset), bytes) {
+            Ok(()) => Outcome::returned_nothing(),
+            Err(err) => Outcome::reject(RejectStage::Call, format!("writing memory: {err}")),
+        }
+    }
+
+    fn read_memory(&mut self, offset: u32, len: u32) -> Outcome {
+        let (live, memory) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let view = memory.view(&live.store);
+        if let Err(outcome) = memory_range(offset, len as usize, view.data_size() as usize) {
+            return outcome;
+        }
+        let mut bytes = vec![0; len as usize];
+        match view.read(u64::from(offset), &mut bytes) {
+            Ok(()) => Outcome::Bytes(bytes),
+            Err(err) => Outcome::reject(RejectStage::Call, format!("reading memory: {err}")),
         }
     }
 

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
-use wasmi::{Extern, Func, Instance, ResumableCall, Store, Val};
+use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
+use wasmi::{Extern, Func, Instance, Memory, ResumableCall, Store, Val};
 
 use crate::classify::{guest_failure, instantiation_failure};
 use crate::deadline::{fuel_for, StepClock, FUEL_SLICE};
@@ -93,18 +93,49 @@ impl WasmiSession {
         }
     }
 
+    fn memory(&mut self) -> Result<(&mut Store<HostState>, Memory), Outcome> {
+        let live = self.live.as_mut();
+        let found = live.and_then(|live| {
+            let memory = live.instance?.get_memory(&live.prepared.store, "memory")?;
+            Some((&mut live.prepared.store, memory))
+        });
+        found.ok_or_else(|| Outcome::reject(RejectStage::Call, "no exported memory named `memory`"))
+    }
+
     fn memory_pages(&mut self) -> Outcome {
-        let memory = self
-            .live
-            .as_ref()
-            .and_then(|live| Some((live, live.instance?)))
-            .and_then(|(live, instance)| Some((live, instance.get_memory(&live.prepared.store, "memory")?)));
-        match memory {
-            Some((live, memory)) => match i32::try_from(memory.size(&live.prepared.store)) {
+        match self.memory() {
+            Ok((store, memory)) => match i32::try_from(memory.size(&*store)) {
                 Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
                 Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit in an i32"),
             },
-            None => Outcome::reject(RejectStage::Call, "no exported memory named `memory`"),
+            Err(outcome) => outcome,
+        }
+    }
+
+    fn write_memory(&mut self, offset: u32, bytes: &[u8]) -> Outcome {
+        let (store, memory) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let data = memory.data_mut(store);
+        match memory_range(offset, bytes.len(), data.len()) {
+            Ok(range) => {
+                data[range].copy_from_slice(bytes);
+                Outcome::returned_nothing()
+            }
+            Err(outcome) => outcome,
+        }
+    }
+
+    fn read_memory(&mut self, offset: u32, len: u32) -> Outcome {
+        let (store, memory) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let data = memory.data(&*store);
+        match memory_range(offset, len as usize, data.len()) {
+            Ok(range) => Outcome::Bytes(data[range].to_vec()),
+            Err(outcome) => outcome,
         }
     }
 
@@ -124,6 +155,8 @@ impl Session for WasmiSession {
             Step::Run(config) => self.run(config),
             Step::Call { export, args } => self.call(export, args),
             Step::MemoryPages => self.memory_pages(),
+            Step::WriteMemory { offset, bytes } => self.write_memory(*offset, bytes),
+            Step::ReadMemory { offset, len } => self.read_memory(*offset, *len),
         };
         let (stdout, stderr) = self.take_output();
         StepResult { outcome, stdout, stderr }

@@ -1,7 +1,7 @@
 //! One trial: the store and what the first step (`instantiate` or `run`) produced.
 
-use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
-use wasmtime::{Engine, Extern, Func, Instance, Linker, Module, Store};
+use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
+use wasmtime::{Engine, Extern, Func, Instance, Linker, Memory, Module, Store};
 
 use crate::classify::{classify, Stage};
 use crate::engine::ticks_for;
@@ -103,32 +103,68 @@ impl WasmtimeSession {
         }
     }
 
-    fn memory_pages(&mut self) -> Outcome {
+    /// The instance's exported `memory` and its store, or why there is none to act on.
+    fn memory(&mut self) -> Result<(Memory, &mut Store<StoreState>), Outcome> {
         let Some(prepared) = self.store.as_mut() else {
-            return no_instance();
+            return Err(no_instance());
         };
         let store = &mut prepared.store;
         let memory = match &self.target {
-            Target::Nothing | Target::Failed => return no_instance(),
+            Target::Nothing | Target::Failed => return Err(no_instance()),
             Target::Instance(instance) => instance.get_memory(&mut *store, "memory"),
             Target::Linked { linker, command } => match linker.get(&mut *store, "", "memory") {
                 Ok(Extern::Memory(memory)) => Some(memory),
                 _ if *command => {
-                    return Outcome::reject(
+                    return Err(Outcome::reject(
                         RejectStage::Call,
                         "no memory to read: wasmtime's Linker::module keeps no instance for a command \
                          (every export call instantiates the module afresh)",
-                    )
+                    ))
                 }
                 _ => None,
             },
         };
         match memory {
-            Some(memory) => match i32::try_from(memory.size(&*store)) {
-                Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
-                Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit an i32 page count"),
-            },
-            None => Outcome::reject(RejectStage::Call, "no `memory` export"),
+            Some(memory) => Ok((memory, store)),
+            None => Err(Outcome::reject(RejectStage::Call, "no `memory` export")),
+        }
+    }
+
+    fn memory_pages(&mut self) -> Outcome {
+        let (memory, store) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        match i32::try_from(memory.size(&*store)) {
+            Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
+            Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit an i32 page count"),
+        }
+    }
+
+    fn write_memory(&mut self, offset: u32, bytes: &[u8]) -> Outcome {
+        let (memory, store) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let data = memory.data_mut(store);
+        match memory_range(offset, bytes.len(), data.len()) {
+            Ok(range) => {
+                data[range].copy_from_slice(bytes);
+                Outcome::returned_nothing()
+            }
+            Err(outcome) => outcome,
+        }
+    }
+
+    fn read_memory(&mut self, offset: u32, len: u32) -> Outcome {
+        let (memory, store) = match self.memory() {
+            Ok(found) => found,
+            Err(outcome) => return outcome,
+        };
+        let data = memory.data(&*store);
+        match memory_range(offset, len as usize, data.len()) {
+            Ok(range) => Outcome::Bytes(data[range].to_vec()),
+            Err(outcome) => outcome,
         }
     }
 }
@@ -158,6 +194,8 @@ impl Session for WasmtimeSession {
             Step::Run(config) => self.run(config),
             Step::Call { export, args } => self.call(export, args),
             Step::MemoryPages => self.memory_pages(),
+            Step::WriteMemory { offset, bytes } => self.write_memory(*offset, bytes),
+            Step::ReadMemory { offset, len } => self.read_memory(*offset, *len),
         };
         let mut result = StepResult::new(outcome);
         if let Some(prepared) = &self.store {
