@@ -11,9 +11,20 @@ pub struct RuntimeEntry {
     pub make: fn() -> Arc<dyn Runtime>,
 }
 
+/// wasmtime and wasmer keep compiled modules in the on-disk cache (`target/execmodel-cache`
+/// unless `EXECMODEL_CACHE_DIR` or `EXECMODEL_CACHE=off` say otherwise), so a warm run of the
+/// suite does not compile the corpus again.
 pub const RUNTIMES: &[RuntimeEntry] = &[
-    RuntimeEntry { name: "wasmtime", embedded: true, make: execmodel_wasmtime::runtime },
-    RuntimeEntry { name: "wasmer", embedded: true, make: execmodel_wasmer::runtime },
+    RuntimeEntry {
+        name: "wasmtime",
+        embedded: true,
+        make: || execmodel_wasmtime::runtime_with_cache(execmodel_cache::default_root().as_deref()),
+    },
+    RuntimeEntry {
+        name: "wasmer",
+        embedded: true,
+        make: || execmodel_wasmer::runtime_with_cache(execmodel_cache::default_root().as_deref()),
+    },
     RuntimeEntry { name: "wasmi", embedded: true, make: execmodel_wasmi::runtime },
     RuntimeEntry { name: "node", embedded: false, make: execmodel_node::runtime },
     RuntimeEntry { name: "wasmtime-cli", embedded: false, make: || execmodel_cli::runtime("wasmtime-cli") },

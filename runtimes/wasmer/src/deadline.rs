@@ -28,6 +28,10 @@ pub fn budget(deadline: Duration) -> u64 {
     ((deadline.as_secs_f64() * POINTS_PER_SECOND) as u64).max(1)
 }
 
+/// What `cost` charges, for the module cache key: change it whenever `cost` changes, or modules
+/// compiled under the old cost would be loaded.
+pub const METERING_SCHEME: &str = "wasmer-middlewares metering, 1 point per operator";
+
 fn cost(_operator: &Operator) -> u64 {
     1
 }

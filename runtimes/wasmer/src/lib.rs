@@ -5,7 +5,9 @@
 //!   guest code (see `deadline.rs`).
 //! - Memory cap: engine tunables that lower every memory's maximum (see `memory_cap.rs`).
 //! - wasmer-wasix needs a Tokio runtime: one per process, entered around every step (`tokio_rt.rs`).
+//! - Compiled modules can be kept on disk between processes (`cached.rs`), when the caller asks.
 
+mod cached;
 mod capture;
 mod classify;
 mod deadline;
@@ -17,8 +19,10 @@ mod tokio_rt;
 mod values;
 mod wasi;
 
+use std::path::Path;
 use std::sync::Arc;
 
+use execmodel_cache::ModuleCache;
 use execmodel_contract::{AdapterError, CompiledModule, Runtime};
 
 /// The locked version of the `wasmer` crate (checked against Cargo.lock by a unit test).
@@ -31,11 +35,20 @@ pub fn metering_budget(deadline: std::time::Duration) -> u64 {
     deadline::budget(deadline)
 }
 
+/// The runtime without an on-disk cache: every compile compiles.
 pub fn runtime() -> Arc<dyn Runtime> {
-    Arc::new(Wasmer)
+    Arc::new(Wasmer { cache: None })
 }
 
-struct Wasmer;
+/// The runtime keeping compiled modules in `<cache_root>/wasmer-<VERSION>/`; `None`: no cache.
+pub fn runtime_with_cache(cache_root: Option<&Path>) -> Arc<dyn Runtime> {
+    let cache = cache_root.map(|root| Arc::new(ModuleCache::new(root, &format!("wasmer-{VERSION}"))));
+    Arc::new(Wasmer { cache })
+}
+
+struct Wasmer {
+    cache: Option<Arc<ModuleCache>>,
+}
 
 impl Runtime for Wasmer {
     fn name(&self) -> &'static str {
@@ -47,7 +60,7 @@ impl Runtime for Wasmer {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, AdapterError> {
-        Ok(Arc::new(module::WasmerModule::compile(wasm)?))
+        Ok(Arc::new(module::WasmerModule::compile(wasm, self.cache.clone())?))
     }
 }
 

@@ -3,10 +3,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use execmodel_cache::ModuleCache;
 use execmodel_contract::{AdapterError, CompiledModule, Limits, Session};
 use wasmer::{Engine, Module};
 
-use crate::deadline;
+use crate::{cached, deadline};
 use crate::session::WasmerSession;
 
 /// Metering fixes a module's starting budget at compile time, and a start section or
@@ -14,21 +15,22 @@ use crate::session::WasmerSession;
 /// deadline (in practice once: the harness runs every trial with the same limits).
 pub struct WasmerModule {
     wasm: Arc<[u8]>,
+    cache: Option<Arc<ModuleCache>>,
     by_budget: Mutex<HashMap<u64, (Engine, Module)>>,
 }
 
-fn compile_metered(wasm: &[u8], budget: u64) -> Result<(Engine, Module), AdapterError> {
+fn compile_metered(wasm: &[u8], budget: u64, cache: Option<&ModuleCache>) -> Result<(Engine, Module), AdapterError> {
     let engine = deadline::metered_engine(budget);
-    let module = Module::new(&engine, wasm)
+    let module = cached::load_or_compile(&engine, budget, wasm, cache)
         .map_err(|err| AdapterError::Compile { runtime: "wasmer".to_string(), message: err.to_string() })?;
     Ok((engine, module))
 }
 
 impl WasmerModule {
-    pub fn compile(wasm: &[u8]) -> Result<Self, AdapterError> {
+    pub fn compile(wasm: &[u8], cache: Option<Arc<ModuleCache>>) -> Result<Self, AdapterError> {
         let budget = deadline::budget(Limits::default().deadline);
-        let compiled = compile_metered(wasm, budget)?;
-        Ok(WasmerModule { wasm: wasm.into(), by_budget: Mutex::new(HashMap::from([(budget, compiled)])) })
+        let compiled = compile_metered(wasm, budget, cache.as_deref())?;
+        Ok(WasmerModule { wasm: wasm.into(), cache, by_budget: Mutex::new(HashMap::from([(budget, compiled)])) })
     }
 
     fn for_budget(&self, budget: u64) -> Result<(Engine, Module), AdapterError> {
@@ -36,7 +38,7 @@ impl WasmerModule {
         if let Some(compiled) = by_budget.get(&budget) {
             return Ok(compiled.clone());
         }
-        let compiled = compile_metered(&self.wasm, budget)?;
+        let compiled = compile_metered(&self.wasm, budget, self.cache.as_deref())?;
         by_budget.insert(budget, compiled.clone());
         Ok(compiled)
     }

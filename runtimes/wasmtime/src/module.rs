@@ -1,8 +1,10 @@
 //! A module compiled once on the shared engine, shared by every trial of it.
 
+use execmodel_cache::ModuleCache;
 use execmodel_contract::{AdapterError, CompiledModule, Limits, Session};
 use wasmtime::{Engine, Linker, Module};
 
+use crate::cached;
 use crate::session::WasmtimeSession;
 use crate::wasi::{base_linker, StoreState};
 
@@ -14,8 +16,8 @@ pub struct WasmtimeModule {
 }
 
 impl WasmtimeModule {
-    pub fn compile(engine: &Engine, wasm: &[u8]) -> Result<Self, AdapterError> {
-        let module = Module::new(engine, wasm)
+    pub fn compile(engine: &Engine, wasm: &[u8], cache: Option<&ModuleCache>) -> Result<Self, AdapterError> {
+        let module = cached::load_or_compile(engine, wasm, cache)
             .map_err(|e| AdapterError::Compile { runtime: "wasmtime".into(), message: format!("{e:#}") })?;
         let linker = base_linker(engine).map_err(AdapterError::Other)?;
         Ok(WasmtimeModule { engine: engine.clone(), module, linker })
