@@ -4,6 +4,7 @@
 //! per arrow. The test driver (`tests/matrix.rs`) and the `execmodel` CLI are thin layers over this.
 
 pub mod bench;
+pub mod bench_process;
 pub mod boundary;
 pub mod classify;
 pub mod compare;

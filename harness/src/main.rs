@@ -11,7 +11,7 @@ use harness::suite::Suite;
 use harness::trials::Plan;
 use harness::report::Report;
 use harness::runner::RuntimeSlot;
-use harness::{bench, classify, coverage, diff, matrix, probe};
+use harness::{bench, bench_process, classify, coverage, diff, matrix, probe};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -85,6 +85,13 @@ enum BenchKind {
         /// Trials run at once (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Instead of the columns: time one command trial in process (wasmtime) against one
+        /// runtime process per trial (node; wasmtime-cli when on PATH).
+        #[arg(long)]
+        process_per_trial: bool,
+        /// With --process-per-trial: trials per command module and path.
+        #[arg(long, default_value_t = 3, requires = "process_per_trial")]
+        trials: usize,
     },
 }
 
@@ -145,7 +152,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bench { what: BenchKind::Harness { runtimes, jobs } } => {
+        Command::Bench { what: BenchKind::Harness { runtimes, jobs, process_per_trial, trials } } => {
+            if process_per_trial {
+                eprintln!("timing command trials in process and with a process per trial ...");
+                print!("{}", bench_process::render(&bench_process::measure(&Suite::load(&root)?, trials)));
+                return Ok(ExitCode::SUCCESS);
+            }
             let entries = if runtimes.is_empty() {
                 registry::RUNTIMES.iter().filter(|entry| entry.embedded).collect()
             } else {
