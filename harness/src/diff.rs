@@ -163,6 +163,7 @@ mod tests {
                 steps: vec![step],
             }],
             summary: Summary::default(),
+            lifecycle: None,
         }
     }
 

@@ -11,6 +11,7 @@ pub mod compare;
 pub mod coverage;
 pub mod diff;
 pub mod expectations;
+pub mod lifecycle;
 pub mod matrix;
 pub mod probe;
 pub mod registry;

@@ -46,6 +46,9 @@ enum Command {
         /// Only these runtimes (repeatable); default: all known ones.
         #[arg(long = "runtime", value_name = "NAME")]
         runtimes: Vec<String>,
+        /// Include the lifecycle costs of a `bench lifecycle --json FILE` run.
+        #[arg(long, value_name = "FILE")]
+        lifecycle: Option<PathBuf>,
     },
     /// Compare two report.json files: changed runtime versions and trials. Exits 1 if anything changed.
     Diff { old: PathBuf, new: PathBuf },
@@ -93,6 +96,19 @@ enum BenchKind {
         #[arg(long, default_value_t = 3, requires = "process_per_trial")]
         trials: usize,
     },
+    /// Per runtime, median and p95 of each lifecycle step: compile, instantiate with WASI,
+    /// `_start`, `_initialize`, a call on a live instance, a call through the command policy.
+    Lifecycle {
+        /// Only these runtimes (repeatable); default: the in-process ones and node.
+        #[arg(long = "runtime", value_name = "NAME")]
+        runtimes: Vec<String>,
+        /// Short warm-up and measurement, for CI: seconds instead of a minute or two.
+        #[arg(long)]
+        quick: bool,
+        /// Also write the results as JSON, the input of `report --lifecycle`.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -124,10 +140,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", run.render_text());
             Ok(if run.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Report { out, runtimes } => {
+        Command::Report { out, runtimes, lifecycle } => {
+            let lifecycle = lifecycle.as_deref().map(harness::lifecycle::LifecycleBench::read).transpose()?;
             let plan = Plan::new(Suite::load(&root)?, &select_runtimes(&runtimes)?);
             let run = run_matrix(&plan, None, None);
-            let report = Report::from_run(&plan, &run);
+            let report = Report { lifecycle, ..Report::from_run(&plan, &run) };
             report.write_dir(&out)?;
             println!("{}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", run.summary(), out.display());
             Ok(ExitCode::SUCCESS)
@@ -170,6 +187,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 costs.push(bench::measure_column(&root, entry, jobs)?);
             }
             print!("{}", bench::render(&costs));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench { what: BenchKind::Lifecycle { runtimes, quick, json } } => {
+            use harness::lifecycle;
+            let entries = if runtimes.is_empty() { lifecycle::default_entries() } else { select_runtimes(&runtimes)? };
+            lifecycle::check_entries(&entries)?;
+            let settings = if quick { lifecycle::Settings::QUICK } else { lifecycle::Settings::FULL };
+            let bench = lifecycle::measure(&entries, settings)?;
+            if let Some(path) = json {
+                bench.write(&path)?;
+            }
+            print!("{}", lifecycle::render_text(&bench));
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage => {

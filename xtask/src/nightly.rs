@@ -1,6 +1,8 @@
-//! `cargo xtask nightly`: rebuild the corpus where its toolchains exist, write the compatibility
-//! report into `reports/<date>/`, and check its HTML page in a headless browser.
+//! `cargo xtask nightly`: rebuild the corpus where its toolchains exist, measure the lifecycle
+//! costs, write the compatibility report with them into `reports/<date>/`, and check its HTML
+//! page in a headless browser.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -10,7 +12,8 @@ use clap::Args;
 use crate::corpus::Corpus;
 
 /// Rebuild the corpus (languages whose toolchain is missing keep their committed modules), run
-/// the whole matrix into `reports/<YYYY-MM-DD>/`, and load its index.html in headless Chromium.
+/// `bench lifecycle` and the whole matrix into `reports/<YYYY-MM-DD>/`, and load its index.html
+/// in headless Chromium.
 #[derive(Args)]
 pub struct Nightly {
     /// Where to write the report (default: `reports/<today, UTC>`).
@@ -34,15 +37,10 @@ impl Nightly {
             Corpus::rebuild_available(root)?;
         }
         let out = self.out.unwrap_or_else(|| root.join("reports").join(today()));
-        let status = Command::new(env!("CARGO"))
-            .current_dir(root)
-            .args(["run", "--quiet", "-p", "harness", "--", "report", "--out"])
-            .arg(&out)
-            .status()
-            .context("running `cargo run -p harness -- report`")?;
-        if !status.success() {
-            bail!("the report run failed ({status})");
-        }
+        let lifecycle = out.join("lifecycle.json");
+        let arg = OsStr::new;
+        execmodel(root, &[arg("bench"), arg("lifecycle"), arg("--json"), lifecycle.as_os_str()])?;
+        execmodel(root, &[arg("report"), arg("--out"), out.as_os_str(), arg("--lifecycle"), lifecycle.as_os_str()])?;
         CheckHtml { dir: out }.run(root)
     }
 }
@@ -81,15 +79,51 @@ impl CheckHtml {
             bail!("{} logged console errors:\n{}", page.display(), console_errors.join("\n"));
         }
         let cells = dom.matches("class=\"cell ").count();
-        let trials = std::fs::read_to_string(self.dir.join("report.json"))
-            .map(|json| json.matches("\"verdict\":").count())
-            .unwrap_or(0);
+        let report: serde_json::Value = std::fs::read_to_string(self.dir.join("report.json"))
+            .ok()
+            .and_then(|json| serde_json::from_str(&json).ok())
+            .unwrap_or_default();
+        let trials = report["trials"].as_array().map_or(0, Vec::len);
         if cells == 0 || cells != trials {
             bail!("{} rendered {cells} matrix cells for {trials} trials", page.display());
         }
-        println!("{browser}: {} renders {cells} matrix cells, no console errors", page.display());
+        // One chart per runtime the lifecycle bench measured, one bar per measured step.
+        let step_counts: Vec<usize> = report["lifecycle"]["runtimes"]
+            .as_array()
+            .map(|runtimes| runtimes.iter().filter_map(|r| r["steps"].as_array().map(Vec::len)).filter(|&n| n > 0).collect())
+            .unwrap_or_default();
+        let charts = dom.matches("<svg class=\"lifecycle-chart\"").count();
+        let bars = dom.matches("<rect class=\"median\"").count();
+        if charts != step_counts.len() || bars != step_counts.iter().sum::<usize>() {
+            bail!(
+                "{} shows {charts} lifecycle charts with {bars} bars for {} measured runtimes with {} steps",
+                page.display(),
+                step_counts.len(),
+                step_counts.iter().sum::<usize>()
+            );
+        }
+        println!(
+            "{browser}: {} renders {cells} matrix cells and {charts} lifecycle charts, no console errors",
+            page.display()
+        );
         Ok(())
     }
+}
+
+/// `cargo run -p harness -- ARGS` in `root`; fails unless it succeeds.
+fn execmodel(root: &Path, args: &[&OsStr]) -> Result<()> {
+    let words: Vec<_> = args.iter().map(|a| a.to_string_lossy()).take_while(|a| !a.starts_with('-')).collect();
+    let what = words.join(" ");
+    let status = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(["run", "--quiet", "-p", "harness", "--"])
+        .args(args)
+        .status()
+        .with_context(|| format!("running `cargo run -p harness -- {what}`"))?;
+    if !status.success() {
+        bail!("the {what} run failed ({status})");
+    }
+    Ok(())
 }
 
 fn on_path(program: &str) -> bool {

@@ -59,6 +59,10 @@ pub fn render(report: &Report) -> String {
             let _ = writeln!(out, "```\n{}\n```\n</details>\n", trial.message.as_deref().unwrap_or(""));
         }
     }
+    if let Some(lifecycle) = &report.lifecycle {
+        out.push('\n');
+        out.push_str(&crate::lifecycle::render_markdown(lifecycle));
+    }
     out
 }
 

@@ -13,6 +13,7 @@ use std::path::Path;
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
+use crate::lifecycle::{self, LifecycleBench};
 use crate::matrix::MatrixRun;
 use crate::runner::{outcome_detail, Verdict};
 use crate::trials::Plan;
@@ -34,13 +35,26 @@ pub struct Report {
     pub rules: BTreeMap<String, RuleInfo>,
     pub trials: Vec<TrialRecord>,
     pub summary: Summary,
+    /// A `bench lifecycle --json` document given to `report --lifecycle`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<LifecycleBench>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Host {
     pub os: String,
     pub arch: String,
     pub cpus: usize,
+}
+
+impl Host {
+    pub fn this_machine() -> Host {
+        Host {
+            os: std::env::consts::OS.to_string(),
+            arch: std::env::consts::ARCH.to_string(),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -208,16 +222,13 @@ impl Report {
             schema: SCHEMA.to_string(),
             schema_version: SCHEMA_VERSION,
             generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            host: Host {
-                os: std::env::consts::OS.to_string(),
-                arch: std::env::consts::ARCH.to_string(),
-                cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            },
+            host: Host::this_machine(),
             harness_version: env!("CARGO_PKG_VERSION").to_string(),
             runtimes,
             rules,
             trials,
             summary,
+            lifecycle: None,
         }
     }
 
@@ -245,7 +256,7 @@ impl Report {
         let files = [
             ("report.json", json.clone()),
             ("report.md", markdown::render(self)),
-            ("index.html", html::render(&json)),
+            ("index.html", html::render(&json, &self.lifecycle.as_ref().map(lifecycle::render_html_section).unwrap_or_default())),
             ("junit.xml", junit::render(self)?),
         ];
         for (name, contents) in files {
