@@ -33,7 +33,8 @@ pub fn fits(expected: &Expected, observed: &StepResult) -> bool {
 }
 
 pub fn judge_step(context: &TrialContext, index: usize, step: &ExpectedStep, observed: &StepResult) -> StepJudgement {
-    let deviation = step.deviations.get(context.runtime);
+    let applied = step.deviation_for(context.runtime);
+    let deviation = applied.map(|(_, deviation)| deviation);
     let expected = deviation.map_or(&step.expected, |d| &d.expected);
     if fits(expected, observed) {
         return if deviation.is_some() { StepJudgement::AsDeviation } else { StepJudgement::AsExpected };
@@ -41,17 +42,37 @@ pub fn judge_step(context: &TrialContext, index: usize, step: &ExpectedStep, obs
     let file = context.module.expectations.file.display();
     let runtime = context.runtime;
     let header = format!("{} — step {} `{}` ({file}:{})", context.name(), index + 1, step.action, step.line);
-    if let Some(deviation) = deviation.filter(|_| fits(&step.expected, observed)) {
-        return StepJudgement::Failed(stopped_deviating(&header, runtime, &file.to_string(), step, deviation));
+    match applied.filter(|_| fits(&step.expected, observed)) {
+        Some((owner, deviation)) if owner == runtime => {
+            return StepJudgement::Failed(stopped_deviating(&header, runtime, &file.to_string(), step, deviation))
+        }
+        Some((owner, deviation)) => {
+            return StepJudgement::Failed(format!(
+                "{header}\n{runtime} does what the default expectation says (`{}`), not what {owner} is recorded \
+                 to do (`{}`, [scenario.step.deviation.{owner}] at {file}:{}, which {runtime} inherits as an older \
+                 major): the behaviour changed between the two. Record it for {runtime} below that step:\n{}",
+                step.expected.outcome,
+                deviation.expected.outcome,
+                deviation.line,
+                suggested_deviation(runtime, observed)
+            ))
+        }
+        None => {}
     }
     let mut message = format!("{header}\n{}", differences(expected, observed));
     if let Some(detail) = outcome_detail(&observed.outcome) {
         message.push_str(&format!("\n  {runtime} said: {detail}"));
     }
-    match deviation {
-        Some(deviation) => message.push_str(&format!(
+    match applied {
+        Some((owner, deviation)) if owner == runtime => message.push_str(&format!(
             "\n{runtime} has a recorded deviation here ({file}:{}), but does something else again: update that table.",
             deviation.line
+        )),
+        Some((owner, deviation)) => message.push_str(&format!(
+            "\n{runtime} inherits {owner}'s deviation here ({file}:{}) as an older major, but does something else: \
+             record what it does below that step:\n{}",
+            deviation.line,
+            suggested_deviation(runtime, observed)
         )),
         None => message.push_str(&format!(
             "\nIf {runtime} is right to differ (or the ABI allows it), record it below that step with a reason and a link:\n{}",
@@ -87,7 +108,8 @@ fn differences(expected: &Expected, observed: &StepResult) -> String {
 }
 
 fn suggested_deviation(runtime: &str, observed: &StepResult) -> String {
-    let mut table = format!("  [scenario.step.deviation.{runtime}]\n  expect = {:?}\n", observed.outcome.to_string());
+    let expect = toml_string(observed.outcome.to_string().as_bytes());
+    let mut table = format!("  [scenario.step.deviation.{runtime}]\n  expect = {expect}\n");
     for (key, bytes) in [("stdout", &observed.stdout), ("stderr", &observed.stderr)] {
         if !bytes.is_empty() {
             table.push_str(&format!("  {key} = {}\n", toml_string(bytes)));

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::report::{Report, TrialRecord};
+use crate::report::{Observation, Report, TrialRecord};
 
 #[derive(Debug, Default)]
 pub struct ReportDiff {
@@ -30,7 +30,18 @@ impl ReportDiff {
     }
 }
 
+/// What counts as a change of a step besides its outcome.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Compare {
+    /// The runtime's own trap or rejection text, and the guest's output.
+    pub details: bool,
+}
+
 pub fn diff(old: &Report, new: &Report) -> ReportDiff {
+    diff_with(old, new, Compare::default())
+}
+
+pub fn diff_with(old: &Report, new: &Report, compare: Compare) -> ReportDiff {
     let mut result = ReportDiff::default();
     let versions = |report: &Report| -> BTreeMap<String, String> {
         report.runtimes.iter().map(|r| (r.name.clone(), r.version.clone())).collect()
@@ -53,15 +64,15 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
             result.removed.push(name.clone());
             continue;
         };
-        let observed = |trial: &TrialRecord, index: usize| {
-            trial.steps.get(index).and_then(|s| s.observed.as_ref()).map_or("(not run)".to_string(), |o| o.outcome.clone())
-        };
+        fn observed(trial: &TrialRecord, index: usize) -> Option<&Observation> {
+            trial.steps.get(index).and_then(|s| s.observed.as_ref())
+        }
         let step_count = before.steps.len().max(after.steps.len());
         let steps: Vec<_> = (0..step_count)
-            .filter(|&i| observed(before, i) != observed(after, i))
-            .map(|i| {
+            .filter_map(|i| {
+                let (was, is) = shown_change(observed(before, i), observed(after, i), compare)?;
                 let step = after.steps.get(i).or(before.steps.get(i)).map_or(String::new(), |s| s.step.clone());
-                (i + 1, step, observed(before, i), observed(after, i))
+                Some((i + 1, step, was, is))
             })
             .collect();
         if before.verdict != after.verdict || !steps.is_empty() {
@@ -75,6 +86,54 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
     }
     result.added = new_trials.keys().filter(|name| !old_trials.contains_key(*name)).cloned().collect();
     result
+}
+
+/// How a step's observation changed, as two short texts, or `None` if it did not.
+fn shown_change(before: Option<&Observation>, after: Option<&Observation>, compare: Compare) -> Option<(String, String)> {
+    let outcome = |o: Option<&Observation>| o.map_or("(not run)".to_string(), |o| o.outcome.clone());
+    if outcome(before) != outcome(after) {
+        return Some((outcome(before), outcome(after)));
+    }
+    let (before, after) = (before?, after?);
+    if !compare.details {
+        return None;
+    }
+    let fields = [
+        ("said", before.detail.as_deref().unwrap_or(""), after.detail.as_deref().unwrap_or("")),
+        ("stdout", before.stdout.as_str(), after.stdout.as_str()),
+        ("stderr", before.stderr.as_str(), after.stderr.as_str()),
+    ];
+    let (field, was, is) = fields.into_iter().find(|(_, was, is)| was != is)?;
+    // The first line that differs is the change; the rest of a backtrace is usually the same.
+    let (was_line, is_line) = was
+        .lines()
+        .zip(is.lines())
+        .find(|(a, b)| a != b)
+        .unwrap_or((was.lines().last().unwrap_or(""), is.lines().last().unwrap_or("")));
+    let show = |line: &str| format!("{} ({field}: `{}`)", before.outcome, line.trim());
+    Some((show(was_line), show(is_line)))
+}
+
+/// One runtime's column of `report`, renamed `shown_as`, so that two columns of one report (an
+/// older and a newer major) can be diffed as if they were two runs of one runtime.
+pub fn column(report: &Report, runtime: &str, shown_as: &str) -> Result<Report, String> {
+    let Some(info) = report.runtimes.iter().find(|info| info.name == runtime) else {
+        let present: Vec<_> = report.runtimes.iter().map(|info| info.name.as_str()).collect();
+        return Err(format!("the report has no runtime `{runtime}`; it has: {}", present.join(", ")));
+    };
+    let prefix = format!("{runtime}::");
+    let trials = report
+        .trials
+        .iter()
+        .filter(|trial| trial.runtime == runtime)
+        .map(|trial| TrialRecord {
+            name: format!("{shown_as}::{}", trial.name.strip_prefix(&prefix).unwrap_or(&trial.name)),
+            runtime: shown_as.to_string(),
+            ..trial.clone()
+        })
+        .collect();
+    let info = crate::report::RuntimeInfo { name: shown_as.to_string(), ..info.clone() };
+    Ok(Report { runtimes: vec![info], trials, ..report.clone() })
 }
 
 pub fn render_markdown(diff: &ReportDiff, old: &Report, new: &Report) -> String {
@@ -182,5 +241,41 @@ mod tests {
         assert_eq!(result.changed.len(), 1);
         let text = render_markdown(&result, &old, &new);
         assert!(text.contains("| `wasmtime::c/x::s` | pass → fail | 1. initialize | trapped unreachable | returned |"), "{text}");
+    }
+
+    #[test]
+    fn details_count_only_when_asked_and_show_the_first_differing_line() {
+        let old = report("36.0.20", "trapped unreachable", "pass");
+        let mut new = old.clone();
+        let with_detail = |report: &mut Report, offset: &str| {
+            let observed = report.trials[0].steps[0].observed.as_mut().unwrap();
+            observed.detail = Some(format!("wasm trap: unreachable\n    0: {offset} - f"));
+        };
+        with_detail(&mut new, "0x62");
+        let mut old = old;
+        with_detail(&mut old, "0x63");
+        assert!(diff(&old, &new).is_empty());
+        let result = diff_with(&old, &new, Compare { details: true });
+        let (_, _, before, after) = &result.changed[0].steps[0];
+        assert_eq!(before, "trapped unreachable (said: `0: 0x63 - f`)");
+        assert_eq!(after, "trapped unreachable (said: `0: 0x62 - f`)");
+    }
+
+    #[test]
+    fn two_columns_of_one_report_compare_as_one_runtime() {
+        let mut both = report("48.0.0", "returned", "pass");
+        let mut older = both.trials[0].clone();
+        older.name = "wasmtime-36::c/x::s".into();
+        older.runtime = "wasmtime-36".into();
+        older.steps[0].observed.as_mut().unwrap().outcome = "trapped unreachable".into();
+        both.trials.push(older);
+        both.runtimes.push(RuntimeInfo { name: "wasmtime-36".into(), version: "36.0.20".into(), embedded: true, unavailable: None });
+        let (before, after) = (column(&both, "wasmtime-36", "wasmtime").unwrap(), column(&both, "wasmtime", "wasmtime").unwrap());
+        let result = diff(&before, &after);
+        assert_eq!(result.versions, vec![("wasmtime".into(), "36.0.20".into(), "48.0.0".into())]);
+        assert_eq!(result.changed[0].name, "wasmtime::c/x::s");
+        assert!(result.added.is_empty() && result.removed.is_empty());
+        let missing = column(&both, "wasmtime-24", "wasmtime").unwrap_err();
+        assert!(missing.contains("no runtime `wasmtime-24`; it has: wasmtime, wasmtime-36"), "{missing}");
     }
 }

@@ -60,6 +60,16 @@ pub struct ExpectedStep {
     pub line: usize,
 }
 
+impl ExpectedStep {
+    /// The deviation that applies to `runtime` and whose table it is: its own, else the one of
+    /// the runtime it is an older major of (see `registry::deviation_sources`).
+    pub fn deviation_for<'a>(&self, runtime: &'a str) -> Option<(&'a str, &Deviation)> {
+        crate::registry::deviation_sources(runtime)
+            .into_iter()
+            .find_map(|name| Some((name, self.deviations.get(name)?)))
+    }
+}
+
 /// The WASI configuration a step asks for; turned into a `contract::WasiConfig` per trial, once the
 /// trial's temporary directory exists.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

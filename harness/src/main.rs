@@ -51,7 +51,20 @@ enum Command {
         lifecycle: Option<PathBuf>,
     },
     /// Compare two report.json files: changed runtime versions and trials. Exits 1 if anything changed.
-    Diff { old: PathBuf, new: PathBuf },
+    ///
+    /// With `--runtimes OLDER NEWER`, compare two runtime columns of one report instead, e.g.
+    /// `wasmtime-36 wasmtime` from a build with `--features wasmtime-36`: what the upgrade changes.
+    Diff {
+        old: PathBuf,
+        /// The newer report (omitted with --runtimes).
+        #[arg(required_unless_present = "runtimes", conflicts_with = "runtimes")]
+        new: Option<PathBuf>,
+        #[arg(long, num_args = 2, value_names = ["OLDER", "NEWER"])]
+        runtimes: Option<Vec<String>>,
+        /// Also count changes of the runtime's trap/rejection text and of the guest's output.
+        #[arg(long)]
+        details: bool,
+    },
     /// Classify any module and run the standard lifecycle sequences on every available runtime.
     Probe {
         module: PathBuf,
@@ -149,9 +162,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("{}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", run.summary(), out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diff { old, new } => {
-            let (old, new) = (Report::read(&old)?, Report::read(&new)?);
-            let changes = diff::diff(&old, &new);
+        Command::Diff { old, new, runtimes, details } => {
+            let (old, new) = match (new, runtimes.as_deref()) {
+                (Some(new), _) => (Report::read(&old)?, Report::read(&new)?),
+                (None, Some([older, newer])) => {
+                    let report = Report::read(&old)?;
+                    let column = |name: &str| diff::column(&report, name, newer).map_err(|err| anyhow::anyhow!("{}: {err}", old.display()));
+                    (column(older)?, column(newer)?)
+                }
+                _ => bail!("give two reports, or one report and --runtimes OLDER NEWER"),
+            };
+            let changes = diff::diff_with(&old, &new, diff::Compare { details });
             print!("{}", diff::render_markdown(&changes, &old, &new));
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }

@@ -25,6 +25,12 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
         embedded: true,
         make: || execmodel_wasmer::runtime_with_cache(execmodel_cache::default_root().as_deref()),
     },
+    #[cfg(feature = "wasmtime-36")]
+    RuntimeEntry {
+        name: "wasmtime-36",
+        embedded: true,
+        make: || execmodel_wasmtime_36::runtime_with_cache(execmodel_cache::default_root().as_deref()),
+    },
     RuntimeEntry { name: "wasmi", embedded: true, make: execmodel_wasmi::runtime },
     RuntimeEntry { name: "node", embedded: false, make: execmodel_node::runtime },
     RuntimeEntry { name: "wasmtime-cli", embedded: false, make: || execmodel_cli::runtime("wasmtime-cli") },
@@ -37,8 +43,27 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
     // arguments, which makes `instantiate` + `start` scenarios with argv unexpressible there.
 ];
 
+/// Older majors of a runtime, beside the current one: `(older, current)`. The current major's
+/// deviation tables apply to the older one unless it has its own, so an expectation file records
+/// only what an upgrade changed. Only builds with the matching cargo feature run them.
+pub const OLDER_MAJORS: &[(&str, &str)] = &[("wasmtime-36", "wasmtime")];
+
+/// The names expectation files may use: every runtime of this build and every optional one.
 pub fn known_names() -> Vec<&'static str> {
-    RUNTIMES.iter().map(|entry| entry.name).collect()
+    let mut names: Vec<_> = RUNTIMES.iter().map(|entry| entry.name).collect();
+    for (older, _) in OLDER_MAJORS {
+        if !names.contains(older) {
+            names.push(older);
+        }
+    }
+    names
+}
+
+/// Whose deviation tables apply to `runtime`, in order: its own, then its current major's.
+pub fn deviation_sources(runtime: &str) -> Vec<&str> {
+    let mut sources = vec![runtime];
+    sources.extend(OLDER_MAJORS.iter().filter(|(older, _)| *older == runtime).map(|(_, current)| *current));
+    sources
 }
 
 pub fn find(name: &str) -> Option<&'static RuntimeEntry> {

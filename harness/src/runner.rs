@@ -156,7 +156,7 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
             Performed::ThroughMemory(call) => call.perform(&mut *session),
         }));
         let duration = step_started.elapsed();
-        let deviation = expected_step.deviations.get(slot.name());
+        let deviation = expected_step.deviation_for(slot.name()).map(|(_, deviation)| deviation);
         let mut report = StepReport {
             description: expected_step.action.to_string(),
             line: expected_step.line,
@@ -300,12 +300,16 @@ mod tests {
         RuntimeEntry { name: "wasmer", embedded: true, make: || Arc::new(Scripted) };
 
     fn run(steps: &str) -> TrialReport {
+        run_on(&SCRIPTED, steps)
+    }
+
+    fn run_on(entry: &'static RuntimeEntry, steps: &str) -> TrialReport {
         let source = format!(
             "version = 1\n[module]\nkind = \"reactor\"\nmemory = true\nsignatures = \"valid\"\nabout = \"\"\n\
              [[scenario]]\nname = \"s\"\nrule = \"observed\"\n{steps}"
         );
         let expectations =
-            expectations::load(std::path::Path::new("x.toml"), &source, &Rules::default(), &["wasmer"]).unwrap();
+            expectations::load(std::path::Path::new("x.toml"), &source, &Rules::default(), &["wasmer", "wasmtime", "wasmtime-36"]).unwrap();
         let bytes = wat::parse_str(r#"(module (func (export "bump") (result i32) i32.const 0))"#).unwrap();
         let module = CorpusModule {
             id: "wat/x".into(),
@@ -314,7 +318,7 @@ mod tests {
             bytes,
             expectations,
         };
-        let slot = RuntimeSlot::new(&SCRIPTED);
+        let slot = RuntimeSlot::new(entry);
         run_trial(&slot, &module, &module.expectations.scenarios[0], Limits::default())
     }
 
@@ -364,6 +368,32 @@ mod tests {
         let Verdict::Fail(message) = report.verdict else { panic!("{:?}", report.verdict) };
         assert!(message.contains("wasmer no longer deviates"), "{message}");
         assert!(message.contains("Delete [scenario.step.deviation.wasmer] at x.toml:17"), "{message}");
+    }
+
+    /// The scripted runtime under the name of an older major, which inherits wasmtime's tables.
+    static OLDER_MAJOR: RuntimeEntry =
+        RuntimeEntry { name: "wasmtime-36", embedded: true, make: || Arc::new(Scripted) };
+
+    #[test]
+    fn an_older_major_inherits_the_current_majors_deviation_unless_it_has_its_own() {
+        let wasmtime_deviates = format!(
+            "{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:100\"\n\
+             [scenario.step.deviation.wasmtime]\nexpect = \"returned i32:1\"\nreason = \"r\"\nlink = \"l\"\n"
+        );
+        assert_eq!(run_on(&OLDER_MAJOR, &wasmtime_deviates).verdict, Verdict::KnownDeviation);
+
+        let older_differs = format!(
+            "{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:1\"\n\
+             [scenario.step.deviation.wasmtime]\nexpect = \"trapped unreachable\"\nreason = \"r\"\nlink = \"l\"\n"
+        );
+        let Verdict::Fail(message) = run_on(&OLDER_MAJOR, &older_differs).verdict else { panic!() };
+        assert!(message.contains("not what wasmtime is recorded to do"), "{message}");
+        assert!(message.contains("[scenario.step.deviation.wasmtime-36]"), "{message}");
+
+        let own_table = format!(
+            "{older_differs}[scenario.step.deviation.wasmtime-36]\nexpect = \"returned i32:1\"\nreason = \"r\"\nlink = \"l\"\n"
+        );
+        assert_eq!(run_on(&OLDER_MAJOR, &own_table).verdict, Verdict::KnownDeviation);
     }
 
     #[test]

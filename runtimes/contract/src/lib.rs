@@ -208,13 +208,17 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "non-string panic payload".to_string())
 }
 
-/// The version of `package` in the workspace's Cargo.lock, for adapters' tests that their
-/// reported `version()` is the one actually built. `None` if the package is not locked.
+/// The versions of `package` locked in the workspace's Cargo.lock (two when a build carries two
+/// majors, e.g. wasmtime and wasmtime-36), for adapters' tests that their reported `version()` is
+/// one actually built.
 #[doc(hidden)]
-pub fn locked_version(package: &str) -> Option<String> {
-    let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")).ok()?;
+pub fn locked_versions(package: &str) -> Vec<String> {
+    let Ok(lock) = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.lock")) else {
+        return Vec::new();
+    };
     let needle = format!("name = \"{package}\"\n");
-    let start = lock.find(&needle)? + needle.len();
-    let line = lock[start..].lines().next()?;
-    Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string())
+    lock.match_indices(&needle)
+        .filter_map(|(at, _)| lock[at + needle.len()..].lines().next())
+        .filter_map(|line| Some(line.strip_prefix("version = \"")?.strip_suffix('"')?.to_string()))
+        .collect()
 }

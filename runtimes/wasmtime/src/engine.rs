@@ -3,7 +3,6 @@
 //! Every store arms an epoch deadline before each step; the ticker turns wall-clock time into
 //! epochs, so a guest looping without end traps with `Trap::Interrupt` shortly after the deadline.
 
-use std::num::NonZeroUsize;
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -19,9 +18,7 @@ pub fn shared() -> Result<&'static Engine, String> {
         .get_or_init(|| {
             let mut config = Config::new();
             config.epoch_interruption(true);
-            // `classify` tells "guest code was running" by the backtrace wasmtime attaches, so
-            // backtraces are required, whatever the default becomes.
-            config.wasm_backtrace_max_frames(NonZeroUsize::new(20));
+            crate::compat::keep_backtraces(&mut config);
             let engine = Engine::new(&config).map_err(|e| format!("creating the wasmtime engine: {e:#}"))?;
             let ticking = engine.clone();
             std::thread::Builder::new()

@@ -4,6 +4,7 @@ use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, St
 use wasmtime::{Engine, Extern, Func, Instance, Linker, Memory, Module, Store};
 
 use crate::classify::{classify, Stage};
+use crate::compat;
 use crate::engine::ticks_for;
 use crate::run_policy;
 use crate::values;
@@ -83,7 +84,7 @@ impl WasmtimeSession {
         let found = match &self.target {
             Target::Nothing | Target::Failed => return no_instance(),
             Target::Instance(instance) => instance.get_export(&mut *store, export),
-            Target::Linked { linker, .. } => linker.get(&mut *store, "", export).ok(),
+            Target::Linked { linker, .. } => compat::linker_get(linker, &mut *store, "", export),
         };
         let func = match found {
             Some(Extern::Func(func)) => func,
@@ -112,8 +113,8 @@ impl WasmtimeSession {
         let memory = match &self.target {
             Target::Nothing | Target::Failed => return Err(no_instance()),
             Target::Instance(instance) => instance.get_memory(&mut *store, "memory"),
-            Target::Linked { linker, command } => match linker.get(&mut *store, "", "memory") {
-                Ok(Extern::Memory(memory)) => Some(memory),
+            Target::Linked { linker, command } => match compat::linker_get(linker, &mut *store, "", "memory") {
+                Some(Extern::Memory(memory)) => Some(memory),
                 _ if *command => {
                     return Err(Outcome::reject(
                         RejectStage::Call,

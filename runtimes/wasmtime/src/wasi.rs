@@ -3,11 +3,11 @@
 
 use execmodel_contract::{Limits, WasiConfig};
 use wasmtime::{Engine, Linker, Store, StoreLimits, StoreLimitsBuilder};
-use wasmtime_wasi::p1::{self, WasiP1Ctx};
 use wasmtime_wasi::p2::pipe::MemoryInputPipe;
-use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
+use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::capture::Capture;
+use crate::compat::{self, WasiP1Ctx};
 
 pub struct StoreState {
     wasi: WasiP1Ctx,
@@ -25,7 +25,7 @@ pub struct PreparedStore {
 /// The WASI preview1 imports, added once per compiled module and cloned into every session.
 pub fn base_linker(engine: &Engine) -> Result<Linker<StoreState>, String> {
     let mut linker = Linker::new(engine);
-    p1::add_to_linker_sync(&mut linker, |state: &mut StoreState| &mut state.wasi)
+    compat::add_p1_to_linker(&mut linker, |state: &mut StoreState| &mut state.wasi)
         .map_err(|e| format!("adding WASI preview1 to the linker: {e:#}"))?;
     Ok(linker)
 }
@@ -42,8 +42,7 @@ pub fn prepare_store(engine: &Engine, config: &WasiConfig, limits: &Limits) -> R
         .stdout(stdout.clone())
         .stderr(stderr.clone());
     if let Some(preopen) = &config.preopen {
-        builder
-            .preopened_dir(&preopen.host_path, &preopen.guest_path, FsPerms::ReadWrite)
+        compat::preopen_read_write(&mut builder, &preopen.host_path, &preopen.guest_path)
             .map_err(|e| format!("cannot preopen {} as {}: {e:#}", preopen.host_path.display(), preopen.guest_path))?;
     }
     let state = StoreState {
