@@ -20,6 +20,7 @@ use crate::report::Host;
 
 pub use chart::render_section as render_html_section;
 pub use render::{render_markdown, render_text};
+pub use fixtures::Fixtures;
 pub use sampling::Settings;
 use steps::{Measured, Subject};
 

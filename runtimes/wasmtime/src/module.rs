@@ -6,7 +6,7 @@ use wasmtime::{Engine, Linker, Module};
 
 use crate::cached;
 use crate::session::WasmtimeSession;
-use crate::wasi::{base_linker, StoreState};
+use crate::wasi::StoreState;
 
 pub struct WasmtimeModule {
     engine: Engine,
@@ -19,7 +19,7 @@ impl WasmtimeModule {
     pub fn compile(engine: &Engine, wasm: &[u8], cache: Option<&ModuleCache>) -> Result<Self, AdapterError> {
         let module = cached::load_or_compile(engine, wasm, cache)
             .map_err(|e| AdapterError::Compile { runtime: "wasmtime".into(), message: format!("{e:#}") })?;
-        let linker = base_linker(engine).map_err(AdapterError::Other)?;
+        let linker = crate::engine::shared_linker().map_err(AdapterError::Other)?.clone();
         Ok(WasmtimeModule { engine: engine.clone(), module, linker })
     }
 }
