@@ -1,16 +1,23 @@
 //! Finding node, its version, and a worker that dies.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use execmodel_contract::{Limits, Outcome, Runtime, Step, WasiConfig};
 use execmodel_node::NodeRuntime;
 
+/// Written by a `sh` child, never through a file descriptor of this process: a test on another
+/// thread that forks while this process holds the script open for writing would hand that
+/// descriptor to its child until exec, and running the script then fails with ETXTBSY.
 fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
     let path = dir.join(name);
-    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let status = Command::new("sh")
+        .args(["-c", "printf '%s' \"$1\" > \"$2\" && chmod 755 \"$2\"", "sh"])
+        .arg(format!("#!/bin/sh\n{body}\n"))
+        .arg(&path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "writing {}", path.display());
     path
 }
 
