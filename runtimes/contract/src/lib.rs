@@ -194,6 +194,25 @@ pub fn memory_range(offset: u32, len: usize, size: usize) -> Result<std::ops::Ra
     }
 }
 
+/// `WriteMemory` on a memory the adapter can borrow as a slice.
+pub fn write_memory(data: &mut [u8], offset: u32, bytes: &[u8]) -> Outcome {
+    match memory_range(offset, bytes.len(), data.len()) {
+        Ok(range) => {
+            data[range].copy_from_slice(bytes);
+            Outcome::returned_nothing()
+        }
+        Err(outcome) => outcome,
+    }
+}
+
+/// `ReadMemory` on a memory the adapter can borrow as a slice.
+pub fn read_memory(data: &[u8], offset: u32, len: u32) -> Outcome {
+    match memory_range(offset, len as usize, data.len()) {
+        Ok(range) => Outcome::Bytes(data[range].to_vec()),
+        Err(outcome) => outcome,
+    }
+}
+
 pub fn catch_runtime_panic<T>(runtime: &str, f: impl FnOnce() -> T) -> Result<T, AdapterError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
         .map_err(|payload| AdapterError::Other(format!("{runtime} panicked: {}", panic_message(&*payload))))

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
+use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
 use wasmi::{Extern, Func, Instance, Memory, ResumableCall, Store, Val};
 
 use crate::classify::{guest_failure, instantiation_failure};
@@ -113,28 +113,15 @@ impl WasmiSession {
     }
 
     fn write_memory(&mut self, offset: u32, bytes: &[u8]) -> Outcome {
-        let (store, memory) = match self.memory() {
-            Ok(found) => found,
-            Err(outcome) => return outcome,
-        };
-        let data = memory.data_mut(store);
-        match memory_range(offset, bytes.len(), data.len()) {
-            Ok(range) => {
-                data[range].copy_from_slice(bytes);
-                Outcome::returned_nothing()
-            }
+        match self.memory() {
+            Ok((store, memory)) => execmodel_contract::write_memory(memory.data_mut(store), offset, bytes),
             Err(outcome) => outcome,
         }
     }
 
     fn read_memory(&mut self, offset: u32, len: u32) -> Outcome {
-        let (store, memory) = match self.memory() {
-            Ok(found) => found,
-            Err(outcome) => return outcome,
-        };
-        let data = memory.data(&*store);
-        match memory_range(offset, len as usize, data.len()) {
-            Ok(range) => Outcome::Bytes(data[range].to_vec()),
+        match self.memory() {
+            Ok((store, memory)) => execmodel_contract::read_memory(memory.data(&*store), offset, len),
             Err(outcome) => outcome,
         }
     }

@@ -1,6 +1,6 @@
 //! One trial: the store and what the first step (`instantiate` or `run`) produced.
 
-use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
+use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
 use wasmtime::{Engine, Extern, Func, Instance, Linker, Memory, Module, Store};
 
 use crate::classify::{classify, Stage};
@@ -143,28 +143,15 @@ impl WasmtimeSession {
     }
 
     fn write_memory(&mut self, offset: u32, bytes: &[u8]) -> Outcome {
-        let (memory, store) = match self.memory() {
-            Ok(found) => found,
-            Err(outcome) => return outcome,
-        };
-        let data = memory.data_mut(store);
-        match memory_range(offset, bytes.len(), data.len()) {
-            Ok(range) => {
-                data[range].copy_from_slice(bytes);
-                Outcome::returned_nothing()
-            }
+        match self.memory() {
+            Ok((memory, store)) => execmodel_contract::write_memory(memory.data_mut(store), offset, bytes),
             Err(outcome) => outcome,
         }
     }
 
     fn read_memory(&mut self, offset: u32, len: u32) -> Outcome {
-        let (memory, store) = match self.memory() {
-            Ok(found) => found,
-            Err(outcome) => return outcome,
-        };
-        let data = memory.data(&*store);
-        match memory_range(offset, len as usize, data.len()) {
-            Ok(range) => Outcome::Bytes(data[range].to_vec()),
+        match self.memory() {
+            Ok((memory, store)) => execmodel_contract::read_memory(memory.data(&*store), offset, len),
             Err(outcome) => outcome,
         }
     }
