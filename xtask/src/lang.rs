@@ -126,10 +126,11 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                 BuildKind::Reactor => {
                     command.arg("-mexec-model=reactor");
                 }
-                BuildKind::NoEntry => bail!(
-                    "{}: `// build: no-entry` is not supported for C (wasi-libc's reactor start file always exports `_initialize`)",
-                    module.id()
-                ),
+                BuildKind::NoEntry => {
+                    // No wasi-libc start file (crt1-command.o defines `_start`, crt1-reactor.o
+                    // `_initialize`), and no entry point: the source exports what it defines.
+                    command.args(["-nostartfiles", "-Wl,--no-entry"]);
+                }
             }
             command
         }

@@ -5,8 +5,10 @@
 //!   `-mexec-model=reactor -rdynamic`;
 //! - `// build: command-with-exports`: a command whose `export fn`s are exported too (Zig adds
 //!   `-rdynamic`; C and Rust export what the source marks anyway);
-//! - `// build: no-entry`: a module with no entry point at all, a reactor without `_initialize`
-//!   (Zig: `-fno-entry -rdynamic`; Rust: a `cdylib`; C: not supported).
+//! - `// build: no-entry`: the toolchain adds no entry point, so the module is a reactor without
+//!   `_initialize` unless the source exports its own `_start` or `_initialize`, of any signature
+//!   (Zig: `-fno-entry -rdynamic`; Rust: a `cdylib`; C: `-nostartfiles -Wl,--no-entry`, no
+//!   wasi-libc start file).
 //!
 //! WAT needs none: the text says everything.
 
@@ -22,7 +24,8 @@ pub enum BuildKind {
     /// A command whose extra `export`ed functions must be exported too (Zig needs `-rdynamic`).
     CommandWithExports,
     Reactor,
-    /// A reactor without `_initialize`: Zig's `-fno-entry` (Rust's `cdylib` has none anyway).
+    /// No toolchain entry point: Zig's `-fno-entry`, C without start files (Rust's `cdylib` has
+    /// none anyway). A reactor without `_initialize`, unless the source exports an entry itself.
     NoEntry,
 }
 
