@@ -14,6 +14,7 @@ pub mod expectations;
 pub mod lifecycle;
 pub mod matrix;
 pub mod probe;
+pub mod questions;
 pub mod registry;
 pub mod report;
 pub mod rules;

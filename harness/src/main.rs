@@ -83,7 +83,8 @@ enum Command {
         #[command(subcommand)]
         what: BenchKind,
     },
-    /// Per rule: how many scenarios cite it from each source language, and the gaps.
+    /// Per lifecycle question: which languages and runtimes answer it, and why a cell is empty;
+    /// then per rule, how many scenarios cite it. Exits 1 if the questions file has problems.
     Coverage,
     /// List the runtimes this build knows, with versions and availability.
     Runtimes,
@@ -223,9 +224,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage => {
+            let questions = harness::questions::Questions::load(&root)?;
             let plan = Plan::all_runtimes(Suite::load(&root)?);
-            print!("{}", coverage::render_text(&plan));
-            Ok(ExitCode::SUCCESS)
+            let (text, problems) = coverage::render_text(&plan, &questions);
+            print!("{text}");
+            for problem in &problems {
+                eprintln!("error: {problem}");
+            }
+            Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Runtimes => {
             for entry in registry::RUNTIMES {
