@@ -3,29 +3,73 @@
 //! wasmer 7.4 has no stable wall-clock interruption (`Store::interrupter` sits behind the
 //! `experimental-host-interrupt` feature and a SIGUSR1 handler), so the deadline is a budget of
 //! metering points: every operator costs one point, and the budget is the deadline times the
-//! rate at which a `loop br 0` spends points on this project's machine. Time spent inside host
-//! calls is not counted.
+//! rate at which a `loop br 0` spends points on this machine. Time spent inside host calls is
+//! not counted.
+//!
+//! The rate is measured once per process, because it differs between machines far more than a
+//! deadline can absorb (4.3e9 points/s on one 2-core machine of this project, 1.2e9 on another),
+//! and rounded to a power of two so that the budgets, which are part of the compiled-module cache
+//! key, come out the same in every process on one machine.
 //!
 //! The middleware marks exhaustion in a global and then executes `unreachable`; the trap is told
 //! apart from a guest `unreachable` by that global, or, when wasmer did not hand back the
 //! instance, by the opcode at the trapping offset.
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use wasmer::sys::wasmparser::Operator;
 use wasmer::sys::{CompilerConfig, Cranelift};
-use wasmer::{AsStoreMut, Engine, Instance, RuntimeError};
+use wasmer::{imports, AsStoreMut, Engine, Instance, Module, RuntimeError, Store};
 use wasmer_middlewares::metering::{self, MeteringPoints};
 use wasmer_middlewares::Metering;
 
-/// Metering points a `loop br 0` spends per second on the project machine (4.3e9 measured by the
-/// ignored test `measure_metering_rate`); slower operators make a step end before its deadline.
-const POINTS_PER_SECOND: f64 = 4.0e9;
+/// The rate assumed if measuring it fails (it cannot, short of a broken engine).
+const FALLBACK_POINTS_PER_SECOND: f64 = 2.0e9;
 
-/// The metering budget for one step under `deadline`.
+/// The metering budget for one step under `deadline`. Slower operators than `br` make a step end
+/// before its deadline; host calls make it end later.
 pub fn budget(deadline: Duration) -> u64 {
-    ((deadline.as_secs_f64() * POINTS_PER_SECOND) as u64).max(1)
+    ((deadline.as_secs_f64() * points_per_second()) as u64).max(1)
+}
+
+/// Metering points a `loop br 0` spends per second here, to the nearest power of two.
+pub fn points_per_second() -> f64 {
+    static RATE: OnceLock<f64> = OnceLock::new();
+    *RATE.get_or_init(|| {
+        let measured = measure_points_per_second().unwrap_or(FALLBACK_POINTS_PER_SECOND);
+        measured.log2().round().exp2()
+    })
+}
+
+/// `(module (func (export "spin") (loop (br 0))))`.
+const SPIN: &[u8] = &[
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00, // type 0: () -> ()
+    0x03, 0x02, 0x01, 0x00, // func 0: type 0
+    0x07, 0x08, 0x01, 0x04, b's', b'p', b'i', b'n', 0x00, 0x00, // export "spin" = func 0
+    0x0a, 0x09, 0x01, 0x07, 0x00, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, // loop br 0 end end
+];
+
+/// The fastest of three short runs (about 10 ms each) of `SPIN` until its points run out: the
+/// fastest is the one least disturbed by whatever else the machine is doing.
+fn measure_points_per_second() -> Option<f64> {
+    const POINTS: u64 = 1 << 24;
+    let mut store = Store::new(metered_engine(POINTS));
+    let module = Module::new(&store, SPIN).ok()?;
+    let instance = Instance::new(&mut store, &module, &imports! {}).ok()?;
+    let spin = instance.exports.get_function("spin").ok()?.clone();
+    let mut fastest: f64 = 0.0;
+    for _ in 0..3 {
+        refill(&mut store, &instance, POINTS);
+        let began = Instant::now();
+        let ended = spin.call(&mut store, &[]);
+        if ended.is_ok() || !exhausted(&mut store, &instance) {
+            return None;
+        }
+        fastest = fastest.max(POINTS as f64 / began.elapsed().as_secs_f64());
+    }
+    Some(fastest)
 }
 
 /// What `cost` charges, for the module cache key: change it whenever `cost` changes, or modules
@@ -59,5 +103,23 @@ pub fn trapped_on_injected_unreachable(error: &RuntimeError, wasm: &[u8]) -> boo
     match error.trace().first() {
         Some(frame) => wasm.get(frame.module_offset()).is_some_and(|&opcode| opcode != 0x00),
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_spin_module_is_what_its_comment_says() {
+        assert_eq!(SPIN, wat::parse_str(r#"(module (func (export "spin") (loop (br 0))))"#).unwrap());
+    }
+
+    #[test]
+    fn the_rate_is_measured_once_and_is_a_power_of_two() {
+        let rate = points_per_second();
+        assert_eq!(rate, points_per_second());
+        assert_eq!(rate.log2().fract(), 0.0, "{rate}");
+        assert!((1e7..1e12).contains(&rate), "{rate}");
     }
 }

@@ -35,6 +35,11 @@ pub fn metering_budget(deadline: std::time::Duration) -> u64 {
     deadline::budget(deadline)
 }
 
+/// The metering points per second this process assumes a `loop br 0` spends (measured once).
+pub fn metering_rate() -> f64 {
+    deadline::points_per_second()
+}
+
 /// The runtime without an on-disk cache: every compile compiles.
 pub fn runtime() -> Arc<dyn Runtime> {
     Arc::new(Wasmer { cache: None })

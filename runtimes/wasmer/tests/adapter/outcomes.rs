@@ -135,8 +135,8 @@ fn an_initial_memory_above_the_cap_is_refused_at_instantiation() {
     assert!(matches!(outcome, Outcome::Rejected { stage: RejectStage::Instantiate, .. }), "{outcome:?}");
 }
 
-/// Measures the rate behind `deadline::POINTS_PER_SECOND`:
-/// `cargo test -p execmodel-wasmer -- --ignored --nocapture measure_metering_rate`.
+/// Measures over seconds the rate the adapter measures in milliseconds and rounds
+/// (`metering_rate`): `cargo test -p execmodel-wasmer -- --ignored --nocapture measure_metering_rate`.
 #[test]
 #[ignore = "a measurement, not a check"]
 fn measure_metering_rate() {
@@ -148,6 +148,10 @@ fn measure_metering_rate() {
         session.step(&call("spin", &[]));
         let took = began.elapsed();
         let points = execmodel_wasmer::metering_budget(deadline) as f64;
-        eprintln!("{points:e} points in {took:?}: {:e} points per second", points / took.as_secs_f64());
+        eprintln!(
+            "{points:e} points in {took:?}: {:e} points per second (the adapter assumes {:e})",
+            points / took.as_secs_f64(),
+            execmodel_wasmer::metering_rate()
+        );
     }
 }
