@@ -9,12 +9,15 @@
 //! The rate is measured once per process, because it differs between machines far more than a
 //! deadline can absorb (4.3e9 points/s on one 2-core machine of this project, 1.2e9 on another),
 //! and rounded to a power of two so that the budgets, which are part of the compiled-module cache
-//! key, come out the same in every process on one machine.
+//! key, come out the same in every process on one machine; with a cache, the first process's
+//! rate is kept beside the entries and reused (`settle_rate_in`).
 //!
 //! The middleware marks exhaustion in a global and then executes `unreachable`; the trap is told
 //! apart from a guest `unreachable` by that global, or, when wasmer did not hand back the
 //! instance, by the opcode at the trapping offset.
 
+use std::fs;
+use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -33,13 +36,35 @@ pub fn budget(deadline: Duration) -> u64 {
     ((deadline.as_secs_f64() * points_per_second()) as u64).max(1)
 }
 
+static RATE: OnceLock<f64> = OnceLock::new();
+
 /// Metering points a `loop br 0` spends per second here, to the nearest power of two.
 pub fn points_per_second() -> f64 {
-    static RATE: OnceLock<f64> = OnceLock::new();
-    *RATE.get_or_init(|| {
-        let measured = measure_points_per_second().unwrap_or(FALLBACK_POINTS_PER_SECOND);
-        measured.log2().round().exp2()
-    })
+    *RATE.get_or_init(measured_rate)
+}
+
+fn measured_rate() -> f64 {
+    measure_points_per_second().unwrap_or(FALLBACK_POINTS_PER_SECOND).log2().round().exp2()
+}
+
+/// Settles the rate once per compiled-module cache: the first process measures it and writes
+/// `<dir>/metering-rate`, later ones read it. Otherwise a machine whose measurements straddle a
+/// power of two (this one's do) would flip between two budgets, and so between two sets of cache
+/// keys, from one process to the next. Call before the first `budget`.
+pub fn settle_rate_in(dir: &Path) {
+    let path = dir.join("metering-rate");
+    let stored = fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|rate| rate.is_finite() && *rate >= 1.0 && rate.log2().fract() == 0.0);
+    let rate = *RATE.get_or_init(|| stored.unwrap_or_else(measured_rate));
+    if stored.is_none() {
+        // Only costs stability if it fails: the next process measures again.
+        let temporary = dir.join(format!("metering-rate.{}.tmp", std::process::id()));
+        let _ = fs::create_dir_all(dir)
+            .and_then(|()| fs::write(&temporary, format!("{rate}\n")))
+            .and_then(|()| fs::rename(&temporary, &path));
+    }
 }
 
 /// `(module (func (export "spin") (loop (br 0))))`.
@@ -113,6 +138,17 @@ mod tests {
     #[test]
     fn the_spin_module_is_what_its_comment_says() {
         assert_eq!(SPIN, wat::parse_str(r#"(module (func (export "spin") (loop (br 0))))"#).unwrap());
+    }
+
+    #[test]
+    fn a_cache_keeps_the_rate_of_its_first_process() {
+        let dir = tempfile::tempdir().unwrap();
+        settle_rate_in(dir.path());
+        let written = std::fs::read_to_string(dir.path().join("metering-rate")).unwrap();
+        assert_eq!(written.trim().parse::<f64>().unwrap(), points_per_second());
+        std::fs::write(dir.path().join("metering-rate"), "not a rate\n").unwrap();
+        settle_rate_in(dir.path());
+        assert_eq!(std::fs::read_to_string(dir.path().join("metering-rate")).unwrap(), written, "a damaged file is replaced");
     }
 
     #[test]

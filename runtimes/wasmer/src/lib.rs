@@ -48,6 +48,9 @@ pub fn runtime() -> Arc<dyn Runtime> {
 /// The runtime keeping compiled modules in `<cache_root>/wasmer-<VERSION>/`; `None`: no cache.
 pub fn runtime_with_cache(cache_root: Option<&Path>) -> Arc<dyn Runtime> {
     let cache = cache_root.map(|root| Arc::new(ModuleCache::new(root, &format!("wasmer-{VERSION}"))));
+    if let Some(cache) = &cache {
+        deadline::settle_rate_in(cache.dir());
+    }
     Arc::new(Wasmer { cache })
 }
 
