@@ -209,6 +209,7 @@ mod tests {
             harness_version: "0".into(),
             runtimes: vec![RuntimeInfo { name: "wasmtime".into(), version: version.into(), embedded: true, unavailable: None }],
             rules: Default::default(),
+            questions: Vec::new(),
             trials: vec![TrialRecord {
                 name: "wasmtime::c/x::s".into(),
                 runtime: "wasmtime".into(),
@@ -216,6 +217,7 @@ mod tests {
                 language: "c".into(),
                 scenario: "s".into(),
                 rule: "observed".into(),
+                questions: Vec::new(),
                 verdict: verdict.into(),
                 message: None,
                 duration_ms: 1.0,

@@ -158,7 +158,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let lifecycle = lifecycle.as_deref().map(harness::lifecycle::LifecycleBench::read).transpose()?;
             let plan = Plan::new(Suite::load(&root)?, &select_runtimes(&runtimes)?);
             let run = run_matrix(&plan, None, None);
-            let report = Report { lifecycle, ..Report::from_run(&plan, &run) };
+            let mut report = Report { lifecycle, ..Report::from_run(&plan, &run) };
+            // A corpus of one's own (`--root`) need not have a questions file.
+            if root.join(harness::questions::FILE).exists() {
+                report.answer_questions(&harness::questions::Questions::load(&root)?, &plan);
+            }
             report.write_dir(&out)?;
             println!("{}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", run.summary(), out.display());
             Ok(ExitCode::SUCCESS)

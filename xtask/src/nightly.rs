@@ -52,27 +52,7 @@ impl CheckHtml {
             println!("skipped the browser check: no chromium on PATH (apt-get install -y chromium)");
             return Ok(());
         };
-        let profile = tempfile::tempdir()?;
-        let output = Command::new(browser)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--enable-logging=stderr",
-                "--v=0",
-                "--dump-dom",
-            ])
-            .arg(format!("--user-data-dir={}", profile.path().display()))
-            .arg(format!("file://{}", page.display()))
-            .output()
-            .with_context(|| format!("running {browser}"))?;
-        let dom = String::from_utf8_lossy(&output.stdout);
-        let log = String::from_utf8_lossy(&output.stderr);
+        let (dom, log) = load(browser, &format!("file://{}", page.display()))?;
         let console_errors: Vec<&str> =
             log.lines().filter(|line| line.contains("CONSOLE") || line.contains("Uncaught")).collect();
         if !console_errors.is_empty() {
@@ -86,6 +66,26 @@ impl CheckHtml {
         let trials = report["trials"].as_array().map_or(0, Vec::len);
         if cells == 0 || cells != trials {
             bail!("{} rendered {cells} matrix cells for {trials} trials", page.display());
+        }
+        // The question filter offers every question of the report, after "all".
+        let questions = report["questions"].as_array().map_or(0, Vec::len);
+        let offered = dom
+            .split_once("id=\"question-filter\"")
+            .and_then(|(_, rest)| rest.split_once("</select>"))
+            .map_or(0, |(select, _)| select.matches("<option").count().saturating_sub(1));
+        if offered != questions {
+            bail!("{} offers {offered} questions to filter by, for {questions} in the report", page.display());
+        }
+        // A link that preselects a question shows only the trials answering it.
+        if let Some(question) = report["questions"][0]["id"].as_str() {
+            let answering = report["trials"]
+                .as_array()
+                .map_or(0, |trials| trials.iter().filter(|t| t["questions"].as_array().is_some_and(|q| q.iter().any(|q| q == question))).count());
+            let (filtered, _) = load(browser, &format!("file://{}#question={question}", page.display()))?;
+            let shown = filtered.matches("class=\"cell ").count();
+            if shown != answering {
+                bail!("{}#question={question} shows {shown} cells for the {answering} trials answering it", page.display());
+            }
         }
         // One chart per runtime the lifecycle bench measured, one bar per measured step.
         let step_counts: Vec<usize> = report["lifecycle"]["runtimes"]
@@ -103,7 +103,7 @@ impl CheckHtml {
             );
         }
         println!(
-            "{browser}: {} renders {cells} matrix cells and {charts} lifecycle charts, no console errors",
+            "{browser}: {} renders {cells} matrix cells, {offered} questions and {charts} lifecycle charts, no console errors",
             page.display()
         );
         Ok(())
@@ -111,6 +111,30 @@ impl CheckHtml {
 }
 
 /// `cargo run -p harness -- ARGS` in `root`; fails unless it succeeds.
+/// The page's DOM after its scripts ran, and the browser's log.
+fn load(browser: &str, url: &str) -> Result<(String, String)> {
+    let profile = tempfile::tempdir()?;
+    let output = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(url)
+        .output()
+        .with_context(|| format!("running {browser}"))?;
+    Ok((String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned()))
+}
+
 fn execmodel(root: &Path, args: &[&OsStr]) -> Result<()> {
     let words: Vec<_> = args.iter().map(|a| a.to_string_lossy()).take_while(|a| !a.starts_with('-')).collect();
     let what = words.join(" ");

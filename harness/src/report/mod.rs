@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{self, LifecycleBench};
 use crate::matrix::MatrixRun;
+use crate::questions::{self, Questions};
 use crate::runner::{outcome_detail, Verdict};
 use crate::trials::Plan;
 
@@ -33,6 +34,9 @@ pub struct Report {
     pub harness_version: String,
     pub runtimes: Vec<RuntimeInfo>,
     pub rules: BTreeMap<String, RuleInfo>,
+    /// The lifecycle questions of `expectations/questions.toml`, in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<QuestionInfo>,
     pub trials: Vec<TrialRecord>,
     pub summary: Summary,
     /// A `bench lifecycle --json` document given to `report --lifecycle`.
@@ -72,6 +76,12 @@ pub struct RuleInfo {
     pub source: String,
 }
 
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct QuestionInfo {
+    pub id: String,
+    pub ask: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TrialRecord {
     pub name: String,
@@ -81,6 +91,9 @@ pub struct TrialRecord {
     pub language: String,
     pub scenario: String,
     pub rule: String,
+    /// Ids of the questions this trial's scenario answers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
     /// pass | deviation | fail | error | ignored
     pub verdict: String,
     pub message: Option<String>,
@@ -211,6 +224,7 @@ impl Report {
                     language: module.id.split('/').next().unwrap_or_default().to_string(),
                     scenario: scenario.name.clone(),
                     rule: scenario.rule.clone(),
+                    questions: Vec::new(),
                     verdict: verdict.to_string(),
                     message,
                     duration_ms: report.as_ref().map_or(0.0, |r| millis(r.duration)),
@@ -226,10 +240,29 @@ impl Report {
             harness_version: env!("CARGO_PKG_VERSION").to_string(),
             runtimes,
             rules,
+            questions: Vec::new(),
             trials,
             summary,
             lifecycle: None,
         }
+    }
+
+    /// Tag each trial with the questions its scenario answers, so the page can filter by them.
+    /// Problems of the questions file are `execmodel coverage`'s to report, not the report's.
+    pub fn answer_questions(&mut self, questions: &Questions, plan: &Plan) {
+        let answers = questions::answers(questions, &plan.suite);
+        let mut by_scenario: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        for (question, matched) in questions.list.iter().zip(&answers.scenarios) {
+            for reference in matched {
+                let module = &plan.suite.modules[reference.module];
+                let scenario = &module.expectations.scenarios[reference.scenario];
+                by_scenario.entry((&module.id, &scenario.name)).or_default().push(question.id.clone());
+            }
+        }
+        for trial in &mut self.trials {
+            trial.questions = by_scenario.get(&(trial.module.as_str(), trial.scenario.as_str())).cloned().unwrap_or_default();
+        }
+        self.questions = questions.list.iter().map(|q| QuestionInfo { id: q.id.clone(), ask: q.ask.clone() }).collect();
     }
 
     pub fn read(path: &Path) -> anyhow::Result<Report> {
@@ -302,4 +335,51 @@ fn excerpt(bytes: &[u8]) -> String {
     let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
     cut.push_str("…[truncated]");
     cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::Suite;
+
+    fn trial(module: &str, scenario: &str) -> TrialRecord {
+        TrialRecord {
+            name: format!("wasmtime::{module}::{scenario}"),
+            runtime: "wasmtime".into(),
+            module: module.into(),
+            language: module.split('/').next().unwrap().into(),
+            scenario: scenario.into(),
+            rule: "observed".into(),
+            questions: Vec::new(),
+            verdict: "pass".into(),
+            message: None,
+            duration_ms: 0.0,
+            steps: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn trials_are_tagged_with_the_questions_their_scenarios_answer() {
+        let root = Suite::default_root();
+        let plan = Plan::new(Suite::load(&root).unwrap(), &[]);
+        let mut report = Report {
+            schema: SCHEMA.into(),
+            schema_version: SCHEMA_VERSION,
+            generated_at: "t".into(),
+            host: Host::this_machine(),
+            harness_version: "0".into(),
+            runtimes: Vec::new(),
+            rules: BTreeMap::new(),
+            questions: Vec::new(),
+            trials: vec![trial("c/command_echo", "exit_code_256"), trial("c/no_such_module", "s")],
+            summary: Summary::default(),
+            lifecycle: None,
+        };
+        let questions = Questions::load(&root).unwrap();
+        report.answer_questions(&questions, &plan);
+        assert_eq!(report.trials[0].questions, ["exit-code-range"]);
+        assert!(report.trials[1].questions.is_empty());
+        assert_eq!(report.questions.len(), questions.list.len());
+        assert_eq!(report.questions[0].id, "main-returns-zero");
+    }
 }
