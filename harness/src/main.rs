@@ -126,14 +126,7 @@ enum BenchKind {
 }
 
 fn main() -> ExitCode {
-    // Runtimes panic on some guests (wasmer-wasix when a start section calls WASI); every step is
-    // run under catch_unwind and the panic becomes that trial's outcome or error, so one line is
-    // enough here instead of a backtrace in the middle of the matrix.
-    std::panic::set_hook(Box::new(|info| {
-        let message = execmodel_contract::panic_message(info.payload());
-        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("note: caught a panic{place}: {message}");
-    }));
+    harness::runner::print_caught_panics_in_one_line();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {

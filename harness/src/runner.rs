@@ -125,6 +125,17 @@ pub fn default_limits() -> Limits {
     Limits::default()
 }
 
+/// Runtimes panic on some guests (wasmer-wasix when a start section calls WASI); every step runs
+/// under `catch_unwind` and the panic becomes that trial's outcome or error, so a line naming the
+/// place is enough, instead of the default hook's message and backtrace in the middle of the matrix.
+pub fn print_caught_panics_in_one_line() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = execmodel_contract::panic_message(info.payload());
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("note: caught a panic{place}: {message}");
+    }));
+}
+
 pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario, limits: Limits) -> TrialReport {
     let started = Instant::now();
     let finish = |verdict, steps| TrialReport { verdict, steps, duration: started.elapsed() };

@@ -11,6 +11,7 @@ use libtest_mimic::{Arguments, Trial};
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
+    harness::runner::print_caught_panics_in_one_line();
     let suite = match Suite::load(&Suite::default_root()) {
         Ok(suite) => suite,
         Err(err) => {
