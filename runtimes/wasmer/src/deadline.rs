@@ -10,16 +10,16 @@
 //! deadline can absorb (4.3e9 points/s on one 2-core machine of this project, 1.2e9 on another),
 //! and rounded to a power of two so that the budgets, which are part of the compiled-module cache
 //! key, come out the same in every process on one machine; with a cache, the first process's
-//! rate is kept beside the entries and reused (`settle_rate_in`).
+//! rate is kept as an entry of the cache and reused (`settle_rate_in`).
 //!
 //! The middleware marks exhaustion in a global and then executes `unreachable`; the trap is told
 //! apart from a guest `unreachable` by that global, or, when wasmer did not hand back the
 //! instance, by the opcode at the trapping offset.
 
-use std::fs;
-use std::path::Path;
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
+
+use execmodel_cache::{Key, KeyBuilder, ModuleCache};
 
 use wasmer::sys::wasmparser::Operator;
 use wasmer::sys::{CompilerConfig, Cranelift};
@@ -47,24 +47,25 @@ fn measured_rate() -> f64 {
     measure_points_per_second().unwrap_or(FALLBACK_POINTS_PER_SECOND).log2().round().exp2()
 }
 
-/// Settles the rate once per compiled-module cache: the first process measures it and writes
-/// `<dir>/metering-rate`, later ones read it. Otherwise a machine whose measurements straddle a
+/// Settles the rate once per compiled-module cache: the first process measures it and stores it
+/// as an entry of `cache`, later ones read it. Otherwise a machine whose measurements straddle a
 /// power of two (this one's do) would flip between two budgets, and so between two sets of cache
 /// keys, from one process to the next. Call before the first `budget`.
-pub fn settle_rate_in(dir: &Path) {
-    let path = dir.join("metering-rate");
-    let stored = fs::read_to_string(&path)
-        .ok()
-        .and_then(|text| text.trim().parse::<f64>().ok())
+pub fn settle_rate_in(cache: &ModuleCache) {
+    let key = rate_key();
+    let stored = cache
+        .load(&key)
+        .and_then(|bytes| Some(f64::from_le_bytes(bytes.try_into().ok()?)))
         .filter(|rate| rate.is_finite() && *rate >= 1.0 && rate.log2().fract() == 0.0);
     let rate = *RATE.get_or_init(|| stored.unwrap_or_else(measured_rate));
     if stored.is_none() {
-        // Only costs stability if it fails: the next process measures again.
-        let temporary = dir.join(format!("metering-rate.{}.tmp", std::process::id()));
-        let _ = fs::create_dir_all(dir)
-            .and_then(|()| fs::write(&temporary, format!("{rate}\n")))
-            .and_then(|()| fs::rename(&temporary, &path));
+        cache.store(&key, &rate.to_le_bytes());
     }
+}
+
+/// Where a cache keeps the rate: not a module, so a key no module's can equal.
+fn rate_key() -> Key {
+    KeyBuilder::new().text("entry", "wasmer metering points per second").finish()
 }
 
 /// `(module (func (export "spin") (loop (br 0))))`.
@@ -143,12 +144,13 @@ mod tests {
     #[test]
     fn a_cache_keeps_the_rate_of_its_first_process() {
         let dir = tempfile::tempdir().unwrap();
-        settle_rate_in(dir.path());
-        let written = std::fs::read_to_string(dir.path().join("metering-rate")).unwrap();
-        assert_eq!(written.trim().parse::<f64>().unwrap(), points_per_second());
-        std::fs::write(dir.path().join("metering-rate"), "not a rate\n").unwrap();
-        settle_rate_in(dir.path());
-        assert_eq!(std::fs::read_to_string(dir.path().join("metering-rate")).unwrap(), written, "a damaged file is replaced");
+        let cache = ModuleCache::new(dir.path(), "wasmer-test");
+        settle_rate_in(&cache);
+        let written = cache.load(&rate_key()).unwrap();
+        assert_eq!(f64::from_le_bytes(written.clone().try_into().unwrap()), points_per_second());
+        cache.store(&rate_key(), b"not a rate");
+        settle_rate_in(&cache);
+        assert_eq!(cache.load(&rate_key()).unwrap(), written, "a damaged entry is replaced");
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub fn runtime() -> Arc<dyn Runtime> {
 pub fn runtime_with_cache(cache_root: Option<&Path>) -> Arc<dyn Runtime> {
     let cache = cache_root.map(|root| Arc::new(ModuleCache::new(root, &format!("wasmer-{VERSION}"))));
     if let Some(cache) = &cache {
-        deadline::settle_rate_in(cache.dir());
+        deadline::settle_rate_in(cache);
     }
     Arc::new(Wasmer { cache })
 }
