@@ -1,0 +1,127 @@
+package execmodel.chicory;
+
+import java.io.BufferedOutputStream;
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The Chicory worker of execmodel: runs WebAssembly modules under Chicory on behalf of the Rust
+ * adapter, speaking the line-JSON worker protocol, version 2 (docs/worker-protocol.md): one
+ * request per line on stdin, one reply per line on stdout. Guest stdio never reaches this
+ * process's stdout; it is captured per instance and returned in step replies.
+ *
+ * <pre>
+ *   java -jar execmodel-chicory-worker.jar [--engine=interpreter|compiler]
+ *   java -jar execmodel-chicory-worker.jar [--engine=...] --probe FILE.wasm...
+ * </pre>
+ *
+ * {@code --probe} speaks no protocol: it runs each module a few ways through the same handler and
+ * prints one line per way, for people reading what Chicory does.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws IOException {
+        String engine = Worker.ENGINE_INTERPRETER;
+        List<String> probe = null;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (probe != null) {
+                probe.add(arg);
+            } else if (arg.startsWith("--engine=")) {
+                engine = arg.substring("--engine=".length());
+            } else if (arg.equals("--probe")) {
+                probe = new ArrayList<>();
+            } else {
+                System.err.println("chicory-worker: unknown argument " + arg);
+                System.exit(2);
+            }
+        }
+        // The replies own file descriptor 1. Anything else that prints to System.out (a library,
+        // a stray debug line) goes to stderr instead, which the adapter keeps as free text.
+        PrintStream replies =
+                new PrintStream(
+                        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16),
+                        false,
+                        StandardCharsets.UTF_8);
+        System.setOut(System.err);
+
+        Worker worker;
+        try {
+            worker = new Worker(engine);
+        } catch (IllegalArgumentException e) {
+            System.err.println("chicory-worker: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (probe != null) {
+            int status = Probe.run(worker, probe, replies);
+            replies.flush();
+            System.exit(status);
+        }
+        startOrphanWatchdog();
+        serve(worker, replies);
+        // stdin closed: done, even if an abandoned guest thread is still spinning.
+        System.exit(0);
+    }
+
+    /** Answers requests until stdin closes. A line may be megabytes long (a load's base64). */
+    static void serve(Worker worker, PrintStream replies) throws IOException {
+        BufferedReader in =
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 20);
+        String line;
+        while ((line = in.readLine()) != null) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String reply = worker.handleLine(line);
+            replies.print(reply);
+            replies.print('\n');
+            replies.flush();
+            if (replies.checkError()) {
+                System.err.println("chicory-worker: cannot write a reply; exiting");
+                System.exit(1);
+            }
+        }
+    }
+
+    /**
+     * Ends the process once its parent has gone (it is then re-parented). A guest stuck where an
+     * interrupt does not reach would otherwise outlive the adapter.
+     */
+    private static void startOrphanWatchdog() {
+        Optional<ProcessHandle> parent = ProcessHandle.current().parent();
+        if (parent.isEmpty()) {
+            return;
+        }
+        long parentPid = parent.get().pid();
+        Thread watchdog =
+                new Thread(
+                        () -> {
+                            while (true) {
+                                try {
+                                    Thread.sleep(500);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                Optional<ProcessHandle> now = ProcessHandle.current().parent();
+                                if (now.isEmpty() || now.get().pid() != parentPid) {
+                                    System.err.println(
+                                            "chicory-worker: the parent process is gone; exiting");
+                                    Runtime.getRuntime().halt(3);
+                                }
+                            }
+                        },
+                        "orphan-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+}
