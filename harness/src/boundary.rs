@@ -70,7 +70,7 @@ impl MemoryCall {
     pub fn perform(&self, session: &mut dyn Session) -> StepResult {
         let mut exchange = Exchange { session, stdout: Vec::new(), stderr: Vec::new() };
         let outcome = self.perform_parts(&mut exchange).unwrap_or_else(|outcome| outcome);
-        StepResult { outcome, stdout: exchange.stdout, stderr: exchange.stderr }
+        StepResult::new(outcome).with_output(exchange.stdout, exchange.stderr)
     }
 
     fn perform_parts(&self, exchange: &mut Exchange) -> Result<Outcome, Outcome> {
@@ -352,7 +352,7 @@ mod on_runtimes {
         )
         .unwrap();
         let outside = |outcome: &Outcome| {
-            matches!(outcome, Outcome::Rejected { stage: RejectStage::Call, message } if message.contains("outside the memory"))
+            matches!(outcome, Outcome::Rejected { stage: RejectStage::Call, message, .. } if message.contains("outside the memory"))
         };
         for entry in RUNTIMES.iter().filter(|entry| entry.embedded || entry.name == "node") {
             let runtime = (entry.make)();

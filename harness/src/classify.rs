@@ -11,7 +11,7 @@ const WASI_MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ModuleKind {
-    /// Exports `_start` (and not `_initialize`).
+    /// Exports a function `_start` (and no function `_initialize`).
     Command,
     /// Any other WASI module; it may export `_initialize`.
     Reactor,
@@ -35,7 +35,7 @@ impl ModuleKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Classification {
     pub kind: ModuleKind,
-    /// Exports something named `_initialize`.
+    /// Exports a function named `_initialize`.
     pub initialize: bool,
     /// Exports a memory named `memory`.
     pub memory: bool,
@@ -147,8 +147,11 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, InvalidModule> {
     };
     let start = entry_signature("_start");
     let initialize = entry_signature("_initialize");
+    // The ABI's entry points are functions: an export of another kind under the name makes
+    // neither a command nor an initialising reactor (it is still an invalid signature).
+    let exports_function = |name: &str| exports.iter().any(|(n, kind, _)| n == name && *kind == ExternalKind::Func);
     let memory = exports.iter().any(|(name, kind, _)| name == "memory" && *kind == ExternalKind::Memory);
-    let kind = match (start.is_some(), initialize.is_some()) {
+    let kind = match (exports_function("_start"), exports_function("_initialize")) {
         (true, true) => ModuleKind::Both,
         (true, false) => ModuleKind::Command,
         (false, true) => ModuleKind::Reactor,
@@ -157,7 +160,7 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, InvalidModule> {
     };
     let classification = Classification {
         kind,
-        initialize: initialize.is_some(),
+        initialize: exports_function("_initialize"),
         memory,
         signatures_valid: start.unwrap_or(true) && initialize.unwrap_or(true),
     };
@@ -214,6 +217,10 @@ mod tests {
         assert!(!classify(r#"(module (func (export "_start") (param i32)))"#).signatures_valid);
         assert!(!classify(r#"(module (func (export "_initialize") (result i32) i32.const 0))"#).signatures_valid);
         assert!(!classify(r#"(module (global (export "_initialize") i32 (i32.const 0)))"#).signatures_valid);
+        let global_start = classify(&format!(r#"(module {WASI_IMPORT} (global (export "_start") i32 (i32.const 0)))"#));
+        assert_eq!((global_start.kind, global_start.signatures_valid), (ModuleKind::Reactor, false));
+        let global_initialize = classify(&format!(r#"(module {WASI_IMPORT} (global (export "_initialize") i32 (i32.const 0)))"#));
+        assert_eq!((global_initialize.kind, global_initialize.initialize), (ModuleKind::Reactor, false));
         // An imported function re-exported as `_start` counts by its own type.
         let reexported = format!(r#"(module {WASI_IMPORT} (export "_start" (func 0)))"#);
         assert!(!classify(&reexported).signatures_valid);

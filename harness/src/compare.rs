@@ -1,9 +1,9 @@
 //! Judging one observed step against its expectation and, if any, the runtime's deviation.
 
-use execmodel_contract::{Outcome, StepResult};
+use execmodel_contract::{Author, Outcome, StepResult};
 
 use crate::expectations::{Deviation, Expected, ExpectedStep, OutcomePattern};
-use crate::runner::{outcome_detail, TrialContext};
+use crate::runner::TrialContext;
 use crate::text::show_bytes;
 
 pub enum StepJudgement {
@@ -18,18 +18,25 @@ pub fn outcome_matches(pattern: &OutcomePattern, outcome: &Outcome) -> bool {
         (OutcomePattern::ReturnedString(expected), Outcome::Bytes(observed)) => expected.as_bytes() == observed,
         (OutcomePattern::Exited(expected), Outcome::Exited(observed)) => expected == observed,
         (OutcomePattern::Trapped(expected), Outcome::Trapped { kind, .. }) => expected == kind,
-        (OutcomePattern::Rejected { stage, text }, Outcome::Rejected { stage: observed, message }) => {
-            stage == observed
-                && text.as_ref().is_none_or(|text| message.to_lowercase().contains(&text.to_lowercase()))
+        (OutcomePattern::Rejected { stage, text }, Outcome::Rejected { stage: observed, message, .. }) => {
+            stage == observed && mentions(message, text)
         }
+        (OutcomePattern::HostError { text }, Outcome::HostError { message, .. }) => mentions(message, text),
+        (OutcomePattern::Crashed { text }, Outcome::Crashed { message, .. }) => mentions(message, text),
         _ => false,
     }
+}
+
+/// An expected message fragment, case-insensitively; no fragment matches any message.
+fn mentions(message: &str, text: &Option<String>) -> bool {
+    text.as_ref().is_none_or(|text| message.to_lowercase().contains(&text.to_lowercase()))
 }
 
 pub fn fits(expected: &Expected, observed: &StepResult) -> bool {
     outcome_matches(&expected.outcome, &observed.outcome)
         && expected.stdout.as_bytes() == observed.stdout.as_slice()
         && expected.stderr.as_bytes() == observed.stderr.as_slice()
+        && expected.implicit.as_ref().is_none_or(|calls| *calls == observed.implicit_calls)
 }
 
 pub fn judge_step(context: &TrialContext, index: usize, step: &ExpectedStep, observed: &StepResult) -> StepJudgement {
@@ -60,16 +67,24 @@ pub fn judge_step(context: &TrialContext, index: usize, step: &ExpectedStep, obs
         None => {}
     }
     let mut message = format!("{header}\n{}", differences(expected, observed));
-    if let Some(detail) = outcome_detail(&observed.outcome) {
-        message.push_str(&format!("\n  {runtime} said: {detail}"));
+    if let Some((detail, by)) = observed.outcome.message().filter(|(detail, _)| !detail.is_empty()) {
+        let who = match by {
+            Author::Runtime => runtime.to_string(),
+            Author::Harness => format!("the harness ({runtime}'s adapter)"),
+        };
+        message.push_str(&format!("\n  {who} said: {detail}"));
+    }
+    if !observed.implicit_calls.is_empty() {
+        message.push_str(&format!("\n  {runtime} called by itself: {}", observed.implicit_calls.join(", ")));
     }
     match applied {
         Some((owner, deviation)) if owner == runtime => message.push_str(&format!(
-            "\n{runtime} has a recorded deviation here ({file}:{}), but does something else again: update that table.",
-            deviation.line
+            "\n{runtime} has a recorded deviation here ({file}:{}), but does something else again: update that table to\n{}",
+            deviation.line,
+            suggested_deviation(runtime, observed)
         )),
         Some((owner, deviation)) => message.push_str(&format!(
-            "\n{runtime} inherits {owner}'s deviation here ({file}:{}) as an older major, but does something else: \
+            "\n{runtime} inherits {owner}'s deviation here ({file}:{}) as another build of that runtime, but does something else: \
              record what it does below that step:\n{}",
             deviation.line,
             suggested_deviation(runtime, observed)
@@ -104,6 +119,12 @@ fn differences(expected: &Expected, observed: &StepResult) -> String {
             lines.push(format!("  {stream}: expected {}, observed {}", show_bytes(want, 300), show_bytes(got, 300)));
         }
     }
+    if let Some(calls) = expected.implicit.as_ref().filter(|calls| **calls != observed.implicit_calls) {
+        lines.push(format!(
+            "  entry points the runtime called by itself: expected {calls:?}, observed {:?}",
+            observed.implicit_calls
+        ));
+    }
     lines.join("\n")
 }
 
@@ -114,6 +135,10 @@ fn suggested_deviation(runtime: &str, observed: &StepResult) -> String {
         if !bytes.is_empty() {
             table.push_str(&format!("  {key} = {}\n", toml_string(bytes)));
         }
+    }
+    if !observed.implicit_calls.is_empty() {
+        let calls: Vec<String> = observed.implicit_calls.iter().map(|call| toml_string(call.as_bytes())).collect();
+        table.push_str(&format!("  implicit = [{}]\n", calls.join(", ")));
     }
     table.push_str("  reason = \"…\"\n  link = \"…\"");
     table
@@ -135,6 +160,32 @@ mod tests {
         assert!(outcome_matches(&pattern, &Outcome::reject(RejectStage::Run, "Program cannot be BOTH a Command and a Reactor")));
         assert!(!outcome_matches(&pattern, &Outcome::reject(RejectStage::Link, "both")));
         assert!(!outcome_matches(&pattern, &Outcome::reject(RejectStage::Run, "unknown import")));
+    }
+
+    #[test]
+    fn host_errors_and_crashes_are_neither_traps_nor_rejections() {
+        let host = OutcomePattern::HostError { text: Some("exit status".into()) };
+        let status = Outcome::host_error("exit with invalid exit status outside of [0..126)");
+        assert!(outcome_matches(&host, &status));
+        assert!(!outcome_matches(&OutcomePattern::Trapped(TrapKind::Other), &status));
+        let crashed = Outcome::crashed("You must initialize the WasiEnv before using it", execmodel_contract::Author::Runtime);
+        assert!(outcome_matches(&OutcomePattern::Crashed { text: None }, &crashed));
+        assert!(!outcome_matches(&OutcomePattern::Trapped(TrapKind::Other), &crashed));
+        assert!(!outcome_matches(&host, &crashed));
+    }
+
+    #[test]
+    fn stated_implicit_calls_must_match() {
+        let expected = Expected {
+            outcome: OutcomePattern::Returned(vec![]),
+            stdout: String::new(),
+            stderr: String::new(),
+            implicit: Some(vec!["_initialize".into()]),
+        };
+        let observed = StepResult::new(Outcome::returned_nothing());
+        assert!(!fits(&expected, &observed));
+        assert!(fits(&expected, &observed.clone().with_implicit_calls(vec!["_initialize".into()])));
+        assert!(fits(&Expected { implicit: None, ..expected }, &observed));
     }
 
     #[test]

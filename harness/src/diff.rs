@@ -191,6 +191,7 @@ fn or_dash(text: &str) -> &str {
 mod tests {
     use super::*;
     use crate::report::{Expectation, Host, Observation, RuntimeInfo, StepRecord, Summary};
+    use execmodel_contract::{Outcome, StepResult};
 
     fn report(version: &str, observed: &str, verdict: &str) -> Report {
         let step = StepRecord {
@@ -198,7 +199,7 @@ mod tests {
             line: 3,
             expected: Expectation { outcome: "trapped unreachable".into(), stdout: String::new(), stderr: String::new() },
             deviation: None,
-            observed: Some(Observation { outcome: observed.into(), detail: None, stdout: String::new(), stderr: String::new() }),
+            observed: Some(Observation { outcome: observed.into(), ..Observation::of(&StepResult::new(Outcome::returned_nothing())) }),
             duration_ms: 1.0,
         };
         Report {

@@ -86,6 +86,9 @@ pub struct Expected {
     pub outcome: OutcomePattern,
     pub stdout: String,
     pub stderr: String,
+    /// The entry points the runtime must call by itself during the step, when stated
+    /// (`implicit = ["_initialize"]`); `None` leaves them unchecked (they are still reported).
+    pub implicit: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,6 +122,10 @@ pub enum OutcomePattern {
     Exited(i64),
     Trapped(TrapKind),
     Rejected { stage: RejectStage, text: Option<String> },
+    /// `host-error[: TEXT]`: an error of the runtime or its WASI that is not a guest trap.
+    HostError { text: Option<String> },
+    /// `crashed[: TEXT]`: the runtime itself failed (a panic, its process ended).
+    Crashed { text: Option<String> },
 }
 
 pub fn load(
@@ -245,8 +252,9 @@ fn step_from_raw(
             Deviation {
                 expected: Expected {
                     outcome: raw_deviation.expect.into_inner(),
-                    stdout: raw_deviation.stdout.unwrap_or_default(),
-                    stderr: raw_deviation.stderr.unwrap_or_default(),
+                    stdout: output_text(raw_deviation.stdout),
+                    stderr: output_text(raw_deviation.stderr),
+                    implicit: raw_deviation.implicit,
                 },
                 reason: raw_deviation.reason,
                 link: raw_deviation.link,
@@ -260,8 +268,9 @@ fn step_from_raw(
         wasi,
         expected: Expected {
             outcome: raw.expect,
-            stdout: raw.stdout.unwrap_or_default(),
-            stderr: raw.stderr.unwrap_or_default(),
+            stdout: output_text(raw.stdout),
+            stderr: output_text(raw.stderr),
+            implicit: raw.implicit,
         },
         deviations,
         line: at(do_offset, String::new()).line,
@@ -326,8 +335,9 @@ struct RawStep {
     dir: Option<String>,
     files: Option<BTreeMap<String, String>>,
     expect: OutcomePattern,
-    stdout: Option<String>,
-    stderr: Option<String>,
+    stdout: Option<Output>,
+    stderr: Option<Output>,
+    implicit: Option<Vec<String>>,
     #[serde(default)]
     deviation: BTreeMap<Spanned<String>, RawDeviation>,
 }
@@ -336,10 +346,39 @@ struct RawStep {
 #[serde(deny_unknown_fields)]
 struct RawDeviation {
     expect: Spanned<OutcomePattern>,
-    stdout: Option<String>,
-    stderr: Option<String>,
+    stdout: Option<Output>,
+    stderr: Option<Output>,
+    implicit: Option<Vec<String>>,
     reason: String,
     link: String,
+}
+
+/// Expected output: the exact text, or `{ repeat = "…", times = N }` for output too long to write out.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Output {
+    Text(String),
+    Repeated(Repeated),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Repeated {
+    repeat: String,
+    times: usize,
+}
+
+impl Output {
+    fn into_text(self) -> String {
+        match self {
+            Output::Text(text) => text,
+            Output::Repeated(Repeated { repeat, times }) => repeat.repeat(times),
+        }
+    }
+}
+
+fn output_text(output: Option<Output>) -> String {
+    output.map(Output::into_text).unwrap_or_default()
 }
 
 fn deserialize_from_str<'de, D, T>(deserializer: D) -> Result<T, D::Error>
@@ -444,6 +483,19 @@ impl FromStr for OutcomePattern {
 
     fn from_str(text: &str) -> Result<Self, String> {
         let text = text.trim();
+        for keyword in ["host-error", "crashed"] {
+            let Some(after) = text.strip_prefix(keyword) else { continue };
+            let message = match after.strip_prefix(':') {
+                Some(message) => Some(message.trim()).filter(|m| !m.is_empty()).map(str::to_string),
+                None if after.is_empty() => None,
+                None => continue,
+            };
+            return Ok(if keyword == "crashed" {
+                OutcomePattern::Crashed { text: message }
+            } else {
+                OutcomePattern::HostError { text: message }
+            });
+        }
         let (word, rest) = text.split_once(char::is_whitespace).unwrap_or((text, ""));
         let rest = rest.trim();
         match word {
@@ -480,7 +532,7 @@ impl FromStr for OutcomePattern {
                 Ok(OutcomePattern::Rejected { stage, text: message.filter(|m| !m.is_empty()) })
             }
             _ => Err(format!(
-                "unknown outcome `{text}`: expected `returned [VALUES]`, `exited N`, `trapped KIND` or `rejected STAGE[: TEXT]`"
+                "unknown outcome `{text}`: expected `returned [VALUES]`, `exited N`, `trapped KIND`, `rejected STAGE[: TEXT]`, `host-error[: TEXT]` or `crashed[: TEXT]`"
             )),
         }
     }
@@ -498,6 +550,10 @@ impl fmt::Display for OutcomePattern {
             OutcomePattern::Trapped(kind) => write!(f, "trapped {}", kind.as_str()),
             OutcomePattern::Rejected { stage, text: Some(text) } => write!(f, "rejected {}: {text}", stage.as_str()),
             OutcomePattern::Rejected { stage, text: None } => write!(f, "rejected {}", stage.as_str()),
+            OutcomePattern::HostError { text: Some(text) } => write!(f, "host-error: {text}"),
+            OutcomePattern::HostError { text: None } => f.write_str("host-error"),
+            OutcomePattern::Crashed { text: Some(text) } => write!(f, "crashed: {text}"),
+            OutcomePattern::Crashed { text: None } => f.write_str("crashed"),
         }
     }
 }
@@ -594,7 +650,7 @@ link = "https://example.invalid/1"
 
     #[test]
     fn outcome_syntax_round_trips() {
-        for text in ["returned", "returned \"a \\\"b\\\" \\u{1b}\"", "returned i32:1 f64:0.5", "exited -1", "trapped stack-overflow", "rejected run: both", "rejected link"] {
+        for text in ["returned", "returned \"a \\\"b\\\" \\u{1b}\"", "returned i32:1 f64:0.5", "exited -1", "trapped stack-overflow", "rejected run: both", "rejected link", "host-error: exit status", "host-error", "crashed: You must initialize", "crashed"] {
             assert_eq!(text.parse::<OutcomePattern>().unwrap().to_string(), text);
         }
         assert!("trapped oops".parse::<OutcomePattern>().is_err());

@@ -65,13 +65,35 @@ enum Command {
         #[arg(long)]
         details: bool,
     },
-    /// Classify any module and run the standard lifecycle sequences on every available runtime.
+    /// Classify any module, run the lifecycle sequences that fit it on every available runtime,
+    /// and mark each result against the WASI application ABI. Exits 1 when the runtimes disagree.
     Probe {
         module: PathBuf,
-        /// Arguments passed to the module after argv[0].
+        /// Arguments passed to the module after argv[0] (the file name).
         #[arg(long, num_args = 1.., allow_hyphen_values = true)]
         args: Vec<String>,
-        /// Print JSON instead of text.
+        /// An environment variable for the guest (repeatable).
+        #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]
+        env: Vec<(String, String)>,
+        /// Preopen a host directory, under its own path or as GUEST.
+        #[arg(long, value_name = "HOST[::GUEST]")]
+        dir: Option<String>,
+        /// A file whose bytes are the guest's stdin.
+        #[arg(long, value_name = "FILE")]
+        stdin: Option<PathBuf>,
+        /// Also call this export with typed arguments, e.g. 'add(i32:1, i32:2)' (repeatable).
+        #[arg(long = "call", value_name = "NAME(ARGS)")]
+        calls: Vec<String>,
+        /// Per-step deadline in milliseconds (the suite's default budget).
+        #[arg(long, value_name = "MS", default_value_t = execmodel_contract::Limits::default().deadline.as_millis() as u64)]
+        deadline: u64,
+        /// Linear-memory cap per instance, in bytes.
+        #[arg(long, value_name = "BYTES", default_value_t = execmodel_contract::Limits::default().memory_bytes)]
+        memory: usize,
+        /// Output kept per stream per instance, in bytes; the rest is dropped and counted.
+        #[arg(long, value_name = "BYTES", default_value_t = execmodel_contract::Limits::default().output_bytes)]
+        output: usize,
+        /// Print JSON (schema in docs/probe-schema.md) instead of text.
         #[arg(long)]
         json: bool,
         /// Only these runtimes (repeatable); default: all known ones.
@@ -174,19 +196,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", diff::render_markdown(&changes, &old, &new));
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Probe { module, args, json, runtimes } => {
+        Command::Probe { module, args, env, dir, stdin, calls, deadline, memory, output, json, runtimes } => {
             let bytes = std::fs::read(&module).with_context(|| format!("reading {}", module.display()))?;
             let inspection = classify::inspect(&bytes)
                 .with_context(|| format!("{} is not a valid core wasm module", module.display()))?;
             let slots: Vec<RuntimeSlot> = select_runtimes(&runtimes)?.into_iter().map(RuntimeSlot::new).collect();
             let name = module.file_name().map_or_else(|| "module.wasm".into(), |n| n.to_string_lossy().into_owned());
-            let result = probe::probe(&name, &bytes, &inspection, &args, &slots);
+            let calls = calls
+                .iter()
+                .map(|text| parse_call(text).with_context(|| format!("--call {text:?}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let stdin = match &stdin {
+                Some(path) => std::fs::read(path).with_context(|| format!("reading --stdin {}", path.display()))?,
+                None => Vec::new(),
+            };
+            let preopen = dir.as_deref().map(parse_dir).transpose()?;
+            let options = probe::ProbeOptions {
+                wasi: execmodel_contract::WasiConfig { args: std::iter::once(name.clone()).chain(args).collect(), env, stdin, preopen },
+                limits: execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), memory_bytes: memory, output_bytes: output },
+                calls,
+            };
+            // The corpus's deviation tables name known causes; a probe works without them.
+            let known = Suite::load(&root).ok();
+            let result = probe::probe(&name, &bytes, &inspection, &options, &slots, known.as_ref());
             if json {
                 println!("{}", serde_json::to_string_pretty(&result)?);
             } else {
                 print!("{}", probe::render_text(&result));
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(if result.runtimes_disagree() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Bench { what: BenchKind::Harness { runtimes, jobs, process_per_trial, trials } } => {
             if process_per_trial {
@@ -277,6 +315,31 @@ fn run_matrix(plan: &Plan, jobs: Option<usize>, filter: Option<&str>) -> matrix:
         bar.finish_and_clear();
     }
     run
+}
+
+fn parse_env(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("expected K=V, got {text:?}")),
+    }
+}
+
+fn parse_dir(text: &str) -> anyhow::Result<execmodel_contract::Preopen> {
+    let (host, guest) = text.split_once("::").unwrap_or((text, text));
+    let host_path = PathBuf::from(host);
+    if !host_path.is_dir() {
+        bail!("--dir {text:?}: {host} is not a directory");
+    }
+    Ok(execmodel_contract::Preopen { host_path, guest_path: guest.to_string() })
+}
+
+/// `add(i32:1, i32:2)` in the expectation files' call syntax.
+fn parse_call(text: &str) -> anyhow::Result<(String, Vec<execmodel_contract::Value>)> {
+    match format!("call {text}").parse::<harness::expectations::Action>() {
+        Ok(harness::expectations::Action::Call { export, args }) => Ok((export, args)),
+        Ok(_) => bail!("string arguments and `-> string` are not supported here; use typed values like i32:1"),
+        Err(err) => bail!("{err}"),
+    }
 }
 
 fn select_runtimes(names: &[String]) -> anyhow::Result<Vec<&'static RuntimeEntry>> {

@@ -7,6 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use execmodel_contract::{Author, StepResult};
+
 use crate::runner::{TrialReport, Verdict};
 use crate::trials::{Plan, PlannedTrial};
 
@@ -173,6 +175,24 @@ impl MatrixRun {
         for reason in ignored_reasons {
             let _ = writeln!(out, "\nignored: {reason}");
         }
+        let deviations: Vec<String> = self
+            .reports
+            .iter()
+            .filter_map(|(trial, report)| Some((trial, report.as_ref()?)))
+            .filter(|(_, report)| report.verdict == Verdict::KnownDeviation)
+            .flat_map(|(trial, report)| {
+                report.steps.iter().enumerate().filter(|(_, step)| step.deviation_used).filter_map(move |(index, step)| {
+                    let observed = step.observed.as_ref()?;
+                    Some(format!("  {} step {} `{}`: {}", trial.name, index + 1, step.description, describe_observed(trial.slot.name(), observed)))
+                })
+            })
+            .collect();
+        if !deviations.is_empty() {
+            let _ = writeln!(out, "\nknown deviations (what the runtime did; `by harness` marks text the adapter wrote):");
+            for line in deviations {
+                let _ = writeln!(out, "{line}");
+            }
+        }
         for (trial, report) in &self.reports {
             if let Some(TrialReport { verdict: Verdict::Fail(message) | Verdict::Error(message), .. }) = report {
                 let _ = writeln!(out, "\n--- {}\n{message}", trial.name);
@@ -181,4 +201,35 @@ impl MatrixRun {
         let _ = writeln!(out, "\n{}", self.summary());
         out
     }
+}
+
+/// One observed step in a line: the outcome, who wrote its message, entry points the runtime
+/// called by itself (`wasmer called _initialize ×2`) and how the outcome surfaced.
+pub fn describe_observed(runtime: &str, observed: &StepResult) -> String {
+    let mut text = observed.outcome.to_string();
+    if let Some((_, Author::Harness)) = observed.outcome.message() {
+        text.push_str(" (by harness)");
+    }
+    for (call, times) in counted(&observed.implicit_calls) {
+        let times = if times > 1 { format!(" ×{times}") } else { String::new() };
+        let _ = write!(text, "; {runtime} called {call}{times}");
+    }
+    if let Some(code) = observed.requested_exit {
+        let _ = write!(text, "; the guest called proc_exit({code})");
+    }
+    if let Some(how) = &observed.surfaced {
+        let _ = write!(text, "; surfaced as {how}");
+    }
+    text
+}
+
+fn counted(calls: &[String]) -> Vec<(&str, usize)> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for call in calls {
+        match counts.iter_mut().find(|(name, _)| name == call) {
+            Some((_, times)) => *times += 1,
+            None => counts.push((call, 1)),
+        }
+    }
+    counts
 }

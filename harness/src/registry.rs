@@ -33,8 +33,14 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
     },
     RuntimeEntry { name: "wasmi", embedded: true, make: execmodel_wasmi::runtime },
     RuntimeEntry { name: "node", embedded: false, make: execmodel_node::runtime },
+    RuntimeEntry { name: "wazero", embedded: false, make: || execmodel_wazero::runtime(execmodel_wazero::Engine::Compiler) },
+    RuntimeEntry {
+        name: "wazero-interpreter",
+        embedded: false,
+        make: || execmodel_wazero::runtime(execmodel_wazero::Engine::Interpreter),
+    },
     RuntimeEntry { name: "wasmtime-cli", embedded: false, make: || execmodel_cli::runtime("wasmtime-cli") },
-    RuntimeEntry { name: "wazero", embedded: false, make: || execmodel_cli::runtime("wazero") },
+    RuntimeEntry { name: "wazero-cli", embedded: false, make: || execmodel_cli::runtime("wazero-cli") },
     RuntimeEntry { name: "wasmedge", embedded: false, make: || execmodel_cli::runtime("wasmedge") },
     RuntimeEntry { name: "iwasm", embedded: false, make: || execmodel_cli::runtime("iwasm") },
     RuntimeEntry { name: "wasmer-cli", embedded: false, make: || execmodel_cli::runtime("wasmer-cli") },
@@ -43,10 +49,11 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
     // arguments, which makes `instantiate` + `start` scenarios with argv unexpressible there.
 ];
 
-/// Older majors of a runtime, beside the current one: `(older, current)`. The current major's
-/// deviation tables apply to the older one unless it has its own, so an expectation file records
-/// only what an upgrade changed. Only builds with the matching cargo feature run them.
-pub const OLDER_MAJORS: &[(&str, &str)] = &[("wasmtime-36", "wasmtime")];
+/// Other builds of a runtime beside its main column, `(other, main)`: an older major (only builds
+/// with the matching cargo feature run it) or another engine of the same runtime. The main
+/// column's deviation tables apply to the other unless it has its own, so an expectation file
+/// records only what differs between the two.
+pub const OLDER_MAJORS: &[(&str, &str)] = &[("wasmtime-36", "wasmtime"), ("wazero-interpreter", "wazero")];
 
 /// The names expectation files may use: every runtime of this build and every optional one.
 pub fn known_names() -> Vec<&'static str> {

@@ -176,19 +176,18 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
             observed: None,
             duration,
         };
-        let observed = match observed {
-            Ok(observed) => observed,
-            Err(panic) => {
-                let message = format!(
-                    "{}: {} panicked at step {} `{}`: {}",
-                    context.name(),
-                    slot.name(),
-                    index + 1,
-                    expected_step.action,
-                    panic_message(&*panic)
-                );
+        // A panic out of the runtime is the runtime's failure, judged like any outcome (an
+        // expectation may say `crashed`); the session is not used again after it.
+        let (observed, crashed) = match observed {
+            Ok(observed) => (observed, false),
+            Err(panic) if panic.is::<execmodel_contract::AdapterFailure>() => {
+                let message = format!("{}: step {} `{}`: {}", context.name(), index + 1, expected_step.action, panic_message(&*panic));
                 reports.push(report);
                 return finish(Verdict::Error(message), reports);
+            }
+            Err(panic) => {
+                let message = format!("{} panicked: {}", slot.name(), panic_message(&*panic));
+                (StepResult::new(Outcome::crashed(message, execmodel_contract::Author::Runtime)), true)
             }
         };
         report.observed = Some(observed.clone());
@@ -197,6 +196,17 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
             StepJudgement::AsExpected => {}
             StepJudgement::AsDeviation => deviated = true,
             StepJudgement::Failed(message) => return finish(Verdict::Fail(message), reports),
+        }
+        if crashed && index + 1 < scenario.steps.len() {
+            let message = format!(
+                "{}: {} crashed at step {} `{}`, so the {} step(s) after it cannot run; end the scenario there",
+                context.name(),
+                slot.name(),
+                index + 1,
+                expected_step.action,
+                scenario.steps.len() - index - 1
+            );
+            return finish(Verdict::Fail(message), reports);
         }
     }
     let verdict = if deviated { Verdict::KnownDeviation } else { Verdict::Pass };
@@ -258,12 +268,15 @@ fn wasi_config(spec: &WasiSpec, module: &CorpusModule, sandbox: &std::path::Path
     })
 }
 
-/// For messages: an outcome with the runtime's own text, which `Display` keeps short.
+/// For messages: an outcome's whole text, which `Display` keeps to its first line.
 pub fn outcome_detail(outcome: &Outcome) -> Option<&str> {
-    match outcome {
-        Outcome::Trapped { message, .. } | Outcome::Rejected { message, .. } if !message.is_empty() => Some(message),
-        _ => None,
-    }
+    outcome.message().map(|(message, _)| message).filter(|message| !message.is_empty())
+}
+
+/// An outcome's message with who wrote it, for reports and probe: `runtime: …` or `harness: …`.
+pub fn attributed_detail(outcome: &Outcome) -> Option<String> {
+    let (message, by) = outcome.message().filter(|(message, _)| !message.is_empty())?;
+    Some(format!("{}: {message}", by.as_str()))
 }
 
 #[cfg(test)]
@@ -301,8 +314,11 @@ mod tests {
                     self.0 += 1;
                     StepResult::new(Outcome::Returned(vec![Value::I32(self.0)]))
                 }
-                Step::Call { export, .. } if export == "boom" => panic!("adapter bug"),
-                _ => StepResult { outcome: Outcome::returned_nothing(), stdout: b"hi\n".to_vec(), stderr: vec![] },
+                Step::Call { export, .. } if export == "boom" => {
+                    std::panic::panic_any(execmodel_contract::AdapterFailure("adapter bug".into()))
+                }
+                Step::Call { export, .. } if export == "crash" => panic!("runtime bug"),
+                _ => StepResult::new(Outcome::returned_nothing()).with_output(b"hi\n".to_vec(), vec![]),
             }
         }
     }
@@ -411,6 +427,14 @@ mod tests {
     fn an_adapter_panic_is_a_harness_error_not_a_crash() {
         let report = run(&format!("{INSTANTIATE}[[scenario.step]]\ndo = \"call boom\"\nexpect = \"returned\"\n"));
         let Verdict::Error(message) = report.verdict else { panic!("{:?}", report.verdict) };
-        assert!(message.contains("wasmer panicked at step 2 `call boom()`: adapter bug"), "{message}");
+        assert!(message.contains("step 2 `call boom()`: adapter bug"), "{message}");
+    }
+
+    #[test]
+    fn any_other_panic_is_the_runtime_crashing_and_is_judged() {
+        let expected = |outcome: &str| format!("{INSTANTIATE}[[scenario.step]]\ndo = \"call crash\"\nexpect = \"{outcome}\"\n");
+        let Verdict::Fail(message) = run(&expected("returned")).verdict else { panic!() };
+        assert!(message.contains("observed: crashed: wasmer panicked: runtime bug"), "{message}");
+        assert_eq!(run(&expected("crashed: runtime bug")).verdict, Verdict::Pass);
     }
 }

@@ -4,11 +4,13 @@
 //   {"id":1,"op":"load","module":"m1","wasm":"<base64>"}         -> {"id":1,"ok":true}
 //   {"id":2,"op":"open","session":"s1","module":"m1","outputBytes":1048576}
 //   {"id":3,"op":"step","session":"s1","step":{"do":"run","wasi":{...}}}
-//        -> {"id":3,"ok":true,"outcome":{...},"hasInstance":true,"stdout":"<base64>","stderr":"<base64>"}
+//        -> {"id":3,"ok":true,"outcome":{...},"hasInstance":true,"stdout":"<base64>","stderr":"<base64>",
+//            "implicitCalls":["_start"],"surfaced":"..."}
 //   {"id":4,"op":"close","session":"s1"}
 //
 // A failed request answers {"id":N,"ok":false,"error":"..."}. The guest's stdio never touches this
 // process's stdout: WASI gets file descriptors of scratch files, read back after each step.
+// The protocol is docs/worker-protocol.md (version 2).
 //
 // argv[2] is a scratch directory owned by the adapter (removed when the worker is dropped).
 
@@ -35,9 +37,25 @@ input.on('line', (line) => {
   } catch (err) {
     response = { ok: false, error: describe(err) };
   }
-  // Synchronous write: a step that blocks the event loop must not delay its own answer.
-  fs.writeSync(1, JSON.stringify({ id, ...response }) + '\n');
+  writeReply(JSON.stringify({ id, ...response }) + '\n');
 });
+
+// Synchronous, so that a step blocking the event loop cannot delay its own answer, and whole:
+// stdout is a non-blocking pipe, where one writeSync takes at most what the pipe holds (64 KiB)
+// and throws EAGAIN while it is full, so the rest is written as the adapter reads.
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function writeReply(text) {
+  const bytes = Buffer.from(text);
+  let written = 0;
+  while (written < bytes.length) {
+    try {
+      written += fs.writeSync(1, bytes, written, bytes.length - written);
+    } catch (err) {
+      if (err.code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
 // The adapter closes stdin when it drops the worker or exits; the scratch directory goes too
 // (the adapter removes it as well when it can, but not at its own exit).
 input.on('close', () => {
@@ -47,6 +65,8 @@ input.on('close', () => {
 
 function handle(request) {
   switch (request.op) {
+    case 'hello':
+      return { runtime: 'node', version: process.version, protocol: 2 };
     case 'load':
       modules.set(request.module, new WebAssembly.Module(Buffer.from(request.wasm, 'base64')));
       return {};
@@ -67,7 +87,9 @@ function openSession({ session, module, outputBytes }) {
   const compiled = modules.get(module);
   if (!compiled) throw new Error(`module ${module} is not loaded`);
   if (sessions.has(session)) throw new Error(`session ${session} is already open`);
-  sessions.set(session, { name: session, module: compiled, outputBytes, live: null });
+  // node:wasi serves one snapshot per instance: `wasi_unstable` for a module that imports it.
+  const version = WebAssembly.Module.imports(compiled).some((i) => i.module === 'wasi_unstable') ? 'unstable' : 'preview1';
+  sessions.set(session, { name: session, module: compiled, outputBytes, version, live: null });
 }
 
 function sessionNamed(name) {
@@ -88,15 +110,16 @@ function closeSession(name) {
 function step(session, request) {
   const live = session.live;
   let outcome;
+  const notes = { implicitCalls: [], surfaced: null };
   switch (request.do) {
     case 'instantiate':
     case 'run':
       if (live) throw new Error('the session already has an instance');
       session.live = newLiveInstance(session, request.wasi);
-      outcome = request.do === 'run' ? run(session.live) : instantiate(session.live);
+      outcome = request.do === 'run' ? run(session.live, notes) : instantiate(session.live);
       break;
     case 'call':
-      outcome = call(live, request);
+      outcome = call(live, request, notes);
       break;
     case 'memory':
       outcome = memoryPages(live);
@@ -110,50 +133,51 @@ function step(session, request) {
     default:
       throw new Error(`unknown step ${JSON.stringify(request.do)}`);
   }
-  return { outcome, hasInstance: Boolean(session.live && session.live.instance), ...takeOutput(session.live) };
+  return { outcome, hasInstance: Boolean(session.live && session.live.instance), ...notes, ...takeOutput(session.live) };
 }
 
 // `instantiate`: the instance only; a wasm start section is the only guest code that runs.
-// node:wasi binds linear memory only inside `wasi.start`/`wasi.initialize` (node 20 has no
-// `finalizeBindings`); without it every WASI call throws "wasi.start() has not been called".
-// To let later direct export calls use WASI, bind the exported memory through the public
-// `initialize` with an exports object holding only `memory`: node validates it, binds it and
-// finds neither `_start` nor `_initialize` to call.
+// Nothing else is done to it: node:wasi binds linear memory only inside `wasi.start` and
+// `wasi.initialize` (node 20 has no `finalizeBindings`), so a WASI call from an export called
+// straight after instantiation throws ERR_WASI_NOT_STARTED, as node's own
+// test/wasi/test-wasi-not-started.js asserts. That is node's answer to such a sequence.
 function instantiate(live) {
-  const made = makeInstance(live);
-  if (made) return made;
-  const memory = live.instance.exports.memory;
-  if (memory instanceof WebAssembly.Memory) {
-    try {
-      live.wasi.initialize({ exports: { memory } });
-    } catch {
-      // e.g. a shared memory: leave WASI unbound, as node itself would.
-    }
-  }
-  return returned([]);
+  return makeInstance(live) ?? returned([]);
 }
 
 // `run`: node's own policy, as documented for node:wasi: `wasi.start(instance)` for a module
 // exporting `_start`, `wasi.initialize(instance)` otherwise. Both validate the exports and
 // throw before any guest code runs when the module does not fit.
-function run(live) {
+// node validates the exports before calling the entry point, throwing an error with an `ERR_*`
+// code; any other exception came out of the entry point, so node did call it.
+function run(live, notes) {
   const made = makeInstance(live);
   if (made) return made;
   const exports = live.instance.exports;
   const beforeExit = live.exitCalls;
+  const entry = '_start' in exports ? '_start' : '_initialize';
   try {
-    if ('_start' in exports) {
+    if (entry === '_start') {
       const code = live.wasi.start(live.instance);
-      return live.exitCalls > beforeExit ? exited(code) : returned([]);
+      notes.implicitCalls.push('_start');
+      if (live.exitCalls > beforeExit) {
+        notes.surfaced = 'wasi.start() returned the exit code (returnOnExit: true)';
+        return exited(code);
+      }
+      return returned([]);
     }
     live.wasi.initialize(live.instance);
+    if (typeof exports._initialize === 'function') notes.implicitCalls.push('_initialize');
     return returned([]);
   } catch (err) {
+    const refusedFirst = err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('ERR_') && !live.importFailures.has(err);
+    if (!refusedFirst && typeof exports[entry] === 'function') notes.implicitCalls.push(entry);
+    if (typeof err === 'symbol') notes.surfaced = `thrown by wasi.${entry === '_start' ? 'start' : 'initialize'}() as node's private exit symbol; the code read from the WASI object`;
     return thrown(live, err, 'run');
   }
 }
 
-function call(live, { export: name, args, results }) {
+function call(live, { export: name, args, results }, notes) {
   if (!live || !live.instance) return rejected('call', 'there is no instance to call');
   const fn = live.instance.exports[name];
   if (typeof fn !== 'function') return rejected('call', `the instance has no exported function ${name}`);
@@ -161,6 +185,7 @@ function call(live, { export: name, args, results }) {
   try {
     value = fn(...args.map(fromWire));
   } catch (err) {
+    if (typeof err === 'symbol') notes.surfaced = "thrown out of the export call as node's private exit symbol; the code read from the WASI object";
     return thrown(live, err, 'call');
   }
   const values = results.length === 1 ? [value] : results.length === 0 ? [] : Array.from(value);
@@ -218,7 +243,7 @@ function newLiveInstance(session, wasi) {
   const stderr = newCapture(`${base}.stderr`, session.outputBytes);
   const stdinFd = fs.openSync(stdinPath, 'r');
   const options = {
-    version: 'preview1',
+    version: session.version,
     args: wasi.args,
     env: Object.fromEntries(wasi.env),
     returnOnExit: true,
@@ -286,13 +311,16 @@ function takeCapture(capture) {
     }
   }
   capture.budget -= length;
+  capture.dropped = size - capture.offset - length;
   capture.offset = size;
   return bytes.toString('base64');
 }
 
 function takeOutput(live) {
   if (!live) return { stdout: '', stderr: '' };
-  return { stdout: takeCapture(live.stdout), stderr: takeCapture(live.stderr) };
+  const stdout = takeCapture(live.stdout);
+  const stderr = takeCapture(live.stderr);
+  return { stdout, stderr, stdoutDropped: live.stdout.dropped, stderrDropped: live.stderr.dropped };
 }
 
 function releaseInstanceFiles(live) {
@@ -327,8 +355,9 @@ function exited(code) {
   return { kind: 'exited', code };
 }
 
+// Every rejection the worker writes itself is the harness's text, not node's.
 function rejected(stage, message) {
-  return { kind: 'rejected', stage, message };
+  return { kind: 'rejected', stage, message, by: 'harness' };
 }
 
 // With `returnOnExit`, node's proc_exit stores the code on the WASI object under a private

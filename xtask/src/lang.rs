@@ -1,4 +1,4 @@
-//! The four source languages of the corpus and how each turns one source file into one `.wasm`.
+//! The five source languages of the corpus and how each turns one source file into one `.wasm`.
 //! Build flags live here, chosen so a rebuild on another checkout is byte-identical: no absolute
 //! paths, no debug info or symbol names, one codegen unit.
 
@@ -15,11 +15,12 @@ pub enum Lang {
     Rust,
     C,
     Zig,
+    Go,
     Wat,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 4] = [Lang::Rust, Lang::C, Lang::Zig, Lang::Wat];
+    pub const ALL: [Lang; 5] = [Lang::Rust, Lang::C, Lang::Zig, Lang::Go, Lang::Wat];
 
     /// Directory under `corpus/`, and the key in `corpus/toolchains.toml`.
     pub fn dir(self) -> &'static str {
@@ -27,6 +28,7 @@ impl Lang {
             Lang::Rust => "rust",
             Lang::C => "c",
             Lang::Zig => "zig",
+            Lang::Go => "go",
             Lang::Wat => "wat",
         }
     }
@@ -36,6 +38,7 @@ impl Lang {
             Lang::Rust => "rs",
             Lang::C => "c",
             Lang::Zig => "zig",
+            Lang::Go => "go",
             Lang::Wat => "wat",
         }
     }
@@ -50,6 +53,7 @@ impl Lang {
             Lang::Rust => "rustup toolchain install stable && rustup target add wasm32-wasip1",
             Lang::C => "apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32",
             Lang::Zig => "pip install ziglang==0.17.0",
+            Lang::Go => "install Go 1.26 (https://go.dev/doc/install): GOOS=wasip1 GOARCH=wasm is built in",
             Lang::Wat => "nothing to install: the `wat` crate is built into xtask",
         }
     }
@@ -132,6 +136,24 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                     command.args(["-nostartfiles", "-Wl,--no-entry"]);
                 }
             }
+            command
+        }
+        Lang::Go => {
+            let mut command = Command::new("go");
+            // Only the flags given here: the machine's GOFLAGS would otherwise be recorded in the
+            // module's build info, and a different Go must not be fetched behind our back.
+            command.env("GOFLAGS", "").env("GOTOOLCHAIN", "local");
+            command.env("CGO_ENABLED", "0").env("GOOS", "wasip1").env("GOARCH", "wasm");
+            command.arg("build");
+            match module.kind {
+                BuildKind::Command | BuildKind::CommandWithExports => {}
+                // `_initialize` starts Go's runtime and runs the package inits; main never runs.
+                BuildKind::Reactor => {
+                    command.arg("-buildmode=c-shared");
+                }
+                BuildKind::NoEntry => bail!("{}: Go has no build without an entry point", module.id()),
+            }
+            command.args(["-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="]);
             command
         }
         Lang::Zig => {

@@ -82,6 +82,9 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
         Lang::Zig => {
             facts.insert("version".into(), first_line(zig_command().arg("version"))?);
         }
+        Lang::Go => {
+            facts.insert("version".into(), first_line(Command::new("go").args(["env", "GOVERSION"]).env("GOTOOLCHAIN", "local"))?);
+        }
         Lang::Wat => {
             let version = locked_version(root, "wat").map_err(|err| Missing {
                 reason: format!("{err:#}"),

@@ -266,10 +266,10 @@ pub(crate) mod tests {
     #[test]
     fn by_default_the_embedded_runtimes_and_node_take_part_and_no_cli() {
         let names: Vec<&str> = default_entries().iter().map(|entry| entry.name).collect();
-        for name in ["wasmtime", "wasmer", "wasmi", "node"] {
+        for name in ["wasmtime", "wasmer", "wasmi", "node", "wazero"] {
             assert!(names.contains(&name), "{name} missing from {names:?}");
         }
-        for cli in ["wasmtime-cli", "wazero", "wasmedge", "iwasm", "wasmer-cli"] {
+        for cli in ["wasmtime-cli", "wazero-cli", "wasmedge", "iwasm", "wasmer-cli"] {
             assert!(!names.contains(&cli), "{cli} in {names:?}");
         }
         let cli = registry::find("wasmtime-cli").expect("known");

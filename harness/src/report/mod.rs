@@ -16,11 +16,13 @@ use serde::{Deserialize, Serialize};
 use crate::lifecycle::{self, LifecycleBench};
 use crate::matrix::MatrixRun;
 use crate::questions::{self, Questions};
-use crate::runner::{outcome_detail, Verdict};
+use execmodel_contract::{Outcome, StepResult};
+
+use crate::runner::Verdict;
 use crate::trials::Plan;
 
 pub const SCHEMA: &str = "execmodel-report";
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 /// Captured output kept per step in the report.
 const EXCERPT_CHARS: usize = 2000;
 
@@ -128,10 +130,61 @@ pub struct DeviationInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Observation {
     pub outcome: String,
-    /// The runtime's own message for traps and rejections.
+    /// `returned`, `bytes`, `exited`, `trapped`, `rejected`, `host-error` or `crashed`.
+    pub kind: String,
+    /// The whole message of a trap, rejection, host error or crash.
     pub detail: Option<String>,
+    /// Who wrote `detail`: `runtime` or `harness`.
+    pub by: Option<String>,
+    /// The exit code of `exited`.
+    pub exit_code: Option<i64>,
+    /// Entry points the runtime called by itself during the step.
+    pub implicit_calls: Vec<String>,
+    /// What the guest passed to `proc_exit` when the runtime reported something else.
+    pub requested_exit: Option<i64>,
+    /// How the outcome came out of the runtime's API.
+    pub surfaced: Option<String>,
     pub stdout: String,
     pub stderr: String,
+    pub stdout_dropped: u64,
+    pub stderr_dropped: u64,
+}
+
+impl Observation {
+    pub fn of(observed: &StepResult) -> Observation {
+        let outcome = &observed.outcome;
+        let message = outcome.message().filter(|(message, _)| !message.is_empty());
+        Observation {
+            outcome: outcome.to_string(),
+            kind: outcome_kind(outcome).to_string(),
+            detail: message.map(|(message, _)| excerpt(message.as_bytes())),
+            by: message.map(|(_, by)| by.as_str().to_string()),
+            exit_code: match outcome {
+                Outcome::Exited(code) => Some(*code),
+                _ => None,
+            },
+            implicit_calls: observed.implicit_calls.clone(),
+            requested_exit: observed.requested_exit,
+            surfaced: observed.surfaced.clone(),
+            stdout: excerpt(&observed.stdout),
+            stderr: excerpt(&observed.stderr),
+            stdout_dropped: observed.stdout_dropped,
+            stderr_dropped: observed.stderr_dropped,
+        }
+    }
+}
+
+/// The outcome's kind as one word, the first word of its expectation syntax.
+pub fn outcome_kind(outcome: &Outcome) -> &'static str {
+    match outcome {
+        Outcome::Returned(_) => "returned",
+        Outcome::Bytes(_) => "bytes",
+        Outcome::Exited(_) => "exited",
+        Outcome::Trapped { .. } => "trapped",
+        Outcome::Rejected { .. } => "rejected",
+        Outcome::HostError { .. } => "host-error",
+        Outcome::Crashed { .. } => "crashed",
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -208,12 +261,7 @@ impl Report {
                             .deviations
                             .get(trial.slot.name())
                             .map(|d| DeviationInfo { reason: d.reason.clone(), link: d.link.clone() }),
-                        observed: step.observed.as_ref().map(|observed| Observation {
-                            outcome: observed.outcome.to_string(),
-                            detail: outcome_detail(&observed.outcome).map(|d| excerpt(d.as_bytes())),
-                            stdout: excerpt(&observed.stdout),
-                            stderr: excerpt(&observed.stderr),
-                        }),
+                        observed: step.observed.as_ref().map(Observation::of),
                         duration_ms: millis(step.duration),
                     })
                     .collect();

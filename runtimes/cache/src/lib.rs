@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use key::{Key, KeyBuilder};
-pub use location::{default_root, DIR_NAME, DIR_VAR, SWITCH_VAR};
+pub use location::{default_root, target_dir, DIR_NAME, DIR_VAR, SWITCH_VAR};
 
 /// The entries of one runtime version.
 #[derive(Debug)]

@@ -43,6 +43,16 @@ fn root_from(
     Some(target.join(DIR_NAME))
 }
 
+/// The cargo target directory of this process (an absolute `CARGO_TARGET_DIR`, else the one the
+/// running executable sits in), whatever the cache switch says: where adapters keep the worker
+/// programs they build.
+pub fn target_dir() -> Option<PathBuf> {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| dir.is_absolute())
+        .or_else(|| std::env::current_exe().ok().as_deref().and_then(target_dir_of))
+}
+
 /// Cargo marks every target directory with `CACHEDIR.TAG`. Executables sit at most four levels
 /// below it: `target/[<triple>/]<profile>/[deps/]<exe>`.
 fn target_dir_of(exe: &Path) -> Option<PathBuf> {

@@ -119,7 +119,7 @@ fn without_a_rule_the_status_is_the_guests() {
 fn signals_and_deadlines() {
     let signal = run(Exit::Signal(11), b"", b"");
     assert!(
-        matches!(signal.outcome, Outcome::Trapped { kind: TrapKind::Other, ref message } if message.contains("signal 11"))
+        matches!(signal.outcome, Outcome::Trapped { kind: TrapKind::Other, ref message, .. } if message.contains("signal 11"))
     );
     let deadline = run(
         Exit::Deadline(std::time::Duration::from_secs(1)),

@@ -32,7 +32,7 @@ pub use crate::table::{TableError, RUNTIMES_TOML, RUNTIMES_TOML_PATH};
 pub const NAMES: [&str; 6] = [
     "node-wasi",
     "wasmtime-cli",
-    "wazero",
+    "wazero-cli",
     "wasmedge",
     "iwasm",
     "wasmer-cli",

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, WasiConfig};
+use execmodel_contract::{AdapterFailure, Limits, Outcome, RejectStage, Session, Step, StepResult, WasiConfig};
 
 use crate::infer::infer;
 use crate::module::{Call, ModuleFiles};
@@ -68,18 +68,14 @@ impl CliSession {
         .unwrap_or_else(|err| self.fail(&format!("starting {}: {err}", table.program)));
         let inference =
             infer(table, &finished, results.as_deref()).unwrap_or_else(|why| self.fail(&why));
-        StepResult {
-            outcome: inference.outcome,
-            stdout: inference.stdout,
-            stderr: inference.stderr,
-        }
+        StepResult::new(inference.outcome).with_output(inference.stdout, inference.stderr)
     }
 
     /// `Session::step` has no error channel: an adapter failure (the CLI cannot be started, or
-    /// cannot express what the step asks) panics, and the harness reports the panic as a harness
-    /// error of this trial rather than a runtime outcome.
+    /// cannot express what the step asks) unwinds with an [`AdapterFailure`], which the harness
+    /// reports as a harness error of this trial, not as something the runtime did.
     fn fail(&self, why: &str) -> ! {
-        panic!("execmodel-cli {}: {why}", self.module.launcher.name)
+        std::panic::panic_any(AdapterFailure(format!("execmodel-cli {}: {why}", self.module.launcher.name)))
     }
 }
 

@@ -90,7 +90,7 @@ fn a_cli_expresses_a_single_run_or_one_invoked_call() {
         assert!(err.contains(why), "{steps:?}: {err}");
     }
     // A CLI without an invoke option runs modules only.
-    let wazero = execmodel_cli::runtime("wazero");
+    let wazero = execmodel_cli::runtime("wazero-cli");
     let err = wazero
         .expressible(&[StepKind::Instantiate, call("_initialize")])
         .unwrap_err();
@@ -107,7 +107,7 @@ fn every_table_is_described() {
         assert!(info.docs.starts_with("https://"), "{name}");
         assert!(!info.checked.is_empty(), "{name}");
     }
-    assert!(execmodel_cli::info("wazero").unwrap().invoke.is_none());
+    assert!(execmodel_cli::info("wazero-cli").unwrap().invoke.is_none());
     assert!(execmodel_cli::info("wasmtime-cli")
         .unwrap()
         .invoke

@@ -103,6 +103,7 @@ fn traps_are_classified() {
                 Outcome::Trapped {
                     kind: observed,
                     message,
+                    ..
                 } => {
                     assert_eq!(*observed, kind, "{}: `{body}`: {message}", runtime.name());
                     assert!(!message.is_empty());

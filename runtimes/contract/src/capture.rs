@@ -11,6 +11,8 @@ pub struct CappedOutput {
     /// Bytes kept over the instance's life; never more than `cap`.
     kept: usize,
     dropped: u64,
+    /// `dropped` as of the last `take_dropped`.
+    dropped_reported: u64,
     cap: usize,
 }
 
@@ -34,6 +36,13 @@ impl CappedOutput {
     /// How many bytes were discarded because the cap was reached.
     pub fn dropped(&self) -> u64 {
         self.dropped
+    }
+
+    /// How many bytes were discarded since the previous call (one step's share).
+    pub fn take_dropped(&mut self) -> u64 {
+        let new = self.dropped - self.dropped_reported;
+        self.dropped_reported = self.dropped;
+        new
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use capture::CappedOutput;
-pub use outcome::{Outcome, RejectStage, TrapKind};
+pub use outcome::{first_line, Author, Outcome, RejectStage, TrapKind};
 pub use value::{Value, ValueParseError};
 
 /// WASI configuration for one instance: what `instantiate` and `run` set up before the guest runs.
@@ -123,13 +123,57 @@ pub struct StepResult {
     /// Output written by the guest during this step only.
     pub stdout: Vec<u8>,
     pub stderr: Vec<u8>,
+    /// Bytes of output the instance's cap dropped during this step.
+    pub stdout_dropped: u64,
+    pub stderr_dropped: u64,
+    /// Entry points (`_start`, `_initialize`) the runtime called by itself during this step, in
+    /// order: wasmer-wasix calling `_initialize` inside instantiation, wazero running `_start`
+    /// while instantiating, wasmtime's `Linker::module` calling `_initialize`.
+    pub implicit_calls: Vec<String>,
+    /// The code the guest passed to `proc_exit` when the runtime reported something else (e.g.
+    /// an initialisation failure): what the guest asked for, beside what an embedder sees.
+    pub requested_exit: Option<i64>,
+    /// How the outcome came out of the runtime's API, in a few words (`I32Exit error`,
+    /// `thrown by wasi.initialize() as node's private exit symbol`), when that is worth knowing.
+    pub surfaced: Option<String>,
 }
 
 impl StepResult {
     pub fn new(outcome: Outcome) -> Self {
-        StepResult { outcome, stdout: Vec::new(), stderr: Vec::new() }
+        StepResult {
+            outcome,
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            stdout_dropped: 0,
+            stderr_dropped: 0,
+            implicit_calls: Vec::new(),
+            requested_exit: None,
+            surfaced: None,
+        }
+    }
+
+    pub fn with_output(mut self, stdout: Vec<u8>, stderr: Vec<u8>) -> Self {
+        self.stdout = stdout;
+        self.stderr = stderr;
+        self
+    }
+
+    pub fn with_implicit_calls(mut self, calls: Vec<String>) -> Self {
+        self.implicit_calls = calls;
+        self
+    }
+
+    pub fn surfaced(mut self, how: impl Into<String>) -> Self {
+        self.surfaced = Some(how.into());
+        self
     }
 }
+
+/// The payload an adapter unwinds with when it cannot perform a step at all (`Session::step` has
+/// no error channel): the harness reports it as its own error of the trial, never as a crash of
+/// the runtime, which any other panic out of a step is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdapterFailure(pub String);
 
 /// Why a runtime cannot take part in this run (its trials are then ignored with this reason).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -224,6 +268,7 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
+        .or_else(|| payload.downcast_ref::<AdapterFailure>().map(|failure| failure.0.clone()))
         .unwrap_or_else(|| "non-string panic payload".to_string())
 }
 

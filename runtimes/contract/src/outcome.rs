@@ -12,10 +12,34 @@ pub enum Outcome {
     Bytes(Vec<u8>),
     /// The guest called `proc_exit` with this code (as the runtime reports it).
     Exited(i64),
-    /// The guest trapped. `message` is the runtime's own text, kept for diagnosis only.
-    Trapped { kind: TrapKind, message: String },
+    /// The guest trapped. `message` is kept for diagnosis only; `by` says who wrote it.
+    Trapped { kind: TrapKind, message: String, by: Author },
     /// The runtime refused before guest code ran (or the export to call does not exist).
-    Rejected { stage: RejectStage, message: String },
+    Rejected { stage: RejectStage, message: String, by: Author },
+    /// The runtime or its WASI implementation reported an error that is not a guest trap: an exit
+    /// status it will not represent, a required export missing at a WASI call, a host function
+    /// refusing to run. Written `host-error: TEXT`.
+    HostError { message: String, by: Author },
+    /// The runtime itself failed: it panicked, or its process ended. Not the guest's doing.
+    /// Written `crashed: TEXT`.
+    Crashed { message: String, by: Author },
+}
+
+/// Who wrote an outcome's message: the runtime (its own error text, never reworded) or the
+/// harness (an adapter's check, a deadline it enforced, a worker it lost).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Author {
+    Runtime,
+    Harness,
+}
+
+impl Author {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::Runtime => "runtime",
+            Author::Harness => "harness",
+        }
+    }
 }
 
 /// Traps normalised across runtimes.
@@ -78,12 +102,46 @@ impl RejectStage {
 }
 
 impl Outcome {
+    /// A trap as the runtime reported it, with its own text.
     pub fn trap(kind: TrapKind, message: impl Into<String>) -> Self {
-        Outcome::Trapped { kind, message: message.into() }
+        Outcome::Trapped { kind, message: message.into(), by: Author::Runtime }
     }
 
+    /// A trap the harness observed and described itself (e.g. a deadline it enforced).
+    pub fn harness_trap(kind: TrapKind, message: impl Into<String>) -> Self {
+        Outcome::Trapped { kind, message: message.into(), by: Author::Harness }
+    }
+
+    /// A refusal by the runtime, with its own text.
     pub fn reject(stage: RejectStage, message: impl Into<String>) -> Self {
-        Outcome::Rejected { stage, message: message.into() }
+        Outcome::Rejected { stage, message: message.into(), by: Author::Runtime }
+    }
+
+    /// A refusal by the adapter's own check, before the runtime was asked (no such export,
+    /// no instance yet, arguments of the wrong type).
+    pub fn harness_reject(stage: RejectStage, message: impl Into<String>) -> Self {
+        Outcome::Rejected { stage, message: message.into(), by: Author::Harness }
+    }
+
+    pub fn host_error(message: impl Into<String>) -> Self {
+        Outcome::HostError { message: message.into(), by: Author::Runtime }
+    }
+
+    /// The runtime failed; `by` is `Runtime` for its own panic text, `Harness` when the harness
+    /// describes what it saw (a worker process that ended with a status).
+    pub fn crashed(message: impl Into<String>, by: Author) -> Self {
+        Outcome::Crashed { message: message.into(), by }
+    }
+
+    /// The outcome's message and who wrote it; `None` for outcomes that carry none.
+    pub fn message(&self) -> Option<(&str, Author)> {
+        match self {
+            Outcome::Trapped { message, by, .. }
+            | Outcome::Rejected { message, by, .. }
+            | Outcome::HostError { message, by }
+            | Outcome::Crashed { message, by } => Some((message, *by)),
+            _ => None,
+        }
     }
 
     pub fn returned_nothing() -> Self {
@@ -106,13 +164,16 @@ impl fmt::Display for Outcome {
             Outcome::Bytes(bytes) => write!(f, "returned {:?}", String::from_utf8_lossy(bytes)),
             Outcome::Exited(code) => write!(f, "exited {code}"),
             Outcome::Trapped { kind, .. } => write!(f, "trapped {}", kind.as_str()),
-            Outcome::Rejected { stage, message } => {
+            Outcome::Rejected { stage, message, .. } => {
                 write!(f, "rejected {}: {}", stage.as_str(), first_line(message))
             }
+            Outcome::HostError { message, .. } => write!(f, "host-error: {}", first_line(message)),
+            Outcome::Crashed { message, .. } => write!(f, "crashed: {}", first_line(message)),
         }
     }
 }
 
-fn first_line(message: &str) -> &str {
+/// The first line of a message, as the matrix shows it (reports keep the whole text).
+pub fn first_line(message: &str) -> &str {
     message.lines().next().unwrap_or("")
 }

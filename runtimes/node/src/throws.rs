@@ -9,17 +9,16 @@
 
 use execmodel_contract::{Outcome, RejectStage, TrapKind};
 
-use crate::protocol::Thrown;
+use execmodel_worker::Thrown;
 
 const STACK_EXHAUSTED: &str = "Maximum call stack size exceeded";
 
 pub fn outcome_of(thrown: &Thrown) -> Outcome {
     let text = render(thrown);
+    // node:wasi's own functions throw (ERR_WASI_NOT_STARTED before `start`/`initialize`, a
+    // missing memory, …): an error of the host, not a wasm trap.
     if let Some(function) = &thrown.from_import {
-        return Outcome::trap(
-            TrapKind::Other,
-            format!("WASI function {function} threw {text}"),
-        );
+        return Outcome::host_error(format!("WASI function {function} threw {text}"));
     }
     match thrown.name.as_str() {
         "RuntimeError" => Outcome::trap(trap_kind(&thrown.message), text),
@@ -157,13 +156,10 @@ mod tests {
     }
 
     #[test]
-    fn errors_out_of_wasi_functions_are_other_traps() {
-        let mut unbound = thrown("call", "Error", None, "wasi.start() has not been called");
+    fn errors_out_of_wasi_functions_are_host_errors() {
+        let mut unbound = thrown("call", "Error", Some("ERR_WASI_NOT_STARTED"), "wasi.start() has not been called");
         unbound.from_import = Some("fd_write".into());
         let outcome = outcome_of(&unbound);
-        assert_eq!(kind(&outcome), "trapped other");
-        assert!(
-            matches!(outcome, Outcome::Trapped { message, .. } if message.contains("fd_write"))
-        );
+        assert!(kind(&outcome).starts_with("host-error: WASI function fd_write threw Error [ERR_WASI_NOT_STARTED]"), "{outcome}");
     }
 }

@@ -59,7 +59,7 @@ fn an_old_node_makes_the_runtime_unavailable() {
 }
 
 #[test]
-fn a_worker_that_dies_mid_step_fails_the_step_with_its_stderr() {
+fn a_worker_that_dies_mid_step_is_a_crash_with_its_stderr() {
     // A stand-in node that accepts the module and the session, then dies on the first step.
     let dir = tempfile::tempdir().unwrap();
     let fake = script(
@@ -76,11 +76,12 @@ read step; echo 'simulated crash' >&2; exit 3"#,
         .unwrap();
     let mut session = module.session(Limits::default());
     let result = session.step(&Step::Run(WasiConfig::default()));
+    // node's process ending mid-step is node failing, written up by the harness.
     match &result.outcome {
-        Outcome::Rejected { stage, message } => {
-            assert_eq!(stage.as_str(), "run");
+        Outcome::Crashed { message, by } => {
+            assert_eq!(*by, execmodel_contract::Author::Harness);
             assert!(
-                message.starts_with("node worker died:") && message.contains("simulated crash"),
+                message.starts_with("the node worker process ended:") && message.contains("simulated crash"),
                 "{message}"
             );
             assert!(message.contains("exit status: 3"), "{message}");
@@ -89,7 +90,7 @@ read step; echo 'simulated crash' >&2; exit 3"#,
     }
     let after = session.step(&Step::MemoryPages).outcome;
     assert!(
-        matches!(&after, Outcome::Rejected { message, .. } if message.contains("node worker died")),
+        matches!(&after, Outcome::Rejected { message, .. } if message.contains("the node worker process ended")),
         "{after:?}"
     );
 }

@@ -70,16 +70,10 @@ fn calls_that_cannot_be_made_are_rejected_at_call() {
         "call",
         "no export named `missing`",
     );
-    assert_rejected(
-        &session.step(&call("take", &[])),
-        "call",
-        "takes 1 arguments",
-    );
-    assert_rejected(
-        &session.step(&call("take", &[Value::F64(1.0)])),
-        "call",
-        "is i32",
-    );
+    // JavaScript passes `undefined` for a missing argument (ToInt32: 0) and converts what it
+    // is given: no refusal of the harness's own stands in for node's answer.
+    assert_outcome(&mut *session, &call("take", &[]), "returned i32:0");
+    assert_outcome(&mut *session, &call("take", &[Value::F64(1.0)]), "returned i32:1");
     assert_rejected(
         &session.step(&call("memory", &[])),
         "call",

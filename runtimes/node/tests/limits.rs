@@ -103,7 +103,8 @@ const TALKER: &str = r#"
 #[test]
 fn each_step_returns_only_the_output_written_during_it() {
     let mut session = session(&wasi_module(TALKER));
-    let quiet = assert_outcome(&mut *session, &instantiate(), "returned");
+    // `run` is node's wasi.initialize here (no `_start`), which binds memory for WASI calls.
+    let quiet = assert_outcome(&mut *session, &run(), "returned");
     assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
     let one = assert_outcome(&mut *session, &call("one", &[]), "returned");
     assert_eq!(
@@ -124,7 +125,7 @@ fn output_beyond_the_cap_is_dropped_per_instance() {
         ..Limits::default()
     };
     let mut session = session_with(&wasi_module(TALKER), limits);
-    assert_outcome(&mut *session, &instantiate(), "returned");
+    assert_outcome(&mut *session, &run(), "returned");
     assert_eq!(session.step(&call("one", &[])).stdout, b"one\n");
     let two = session.step(&call("two", &[]));
     assert_eq!(
@@ -143,7 +144,7 @@ fn a_guest_closing_its_stdout_loses_its_output_but_not_the_worker() {
     let module = compile(&wasm);
     for _ in 0..3 {
         let mut session = module.session(Limits::default());
-        assert_outcome(&mut *session, &instantiate(), "returned");
+        assert_outcome(&mut *session, &run(), "returned");
         assert_eq!(session.step(&call("one", &[])).stdout, b"one\n");
         assert_outcome(&mut *session, &call("close_stdout", &[]), "returned i32:0");
         let after = assert_outcome(&mut *session, &call("two", &[]), "returned");

@@ -31,6 +31,11 @@ impl Capture {
         self.lock().take()
     }
 
+    /// How many bytes the cap discarded since the previous call.
+    pub fn take_dropped(&self) -> u64 {
+        self.lock().take_dropped()
+    }
+
     #[cfg_attr(not(test), allow(dead_code))]
     pub fn dropped(&self) -> u64 {
         self.lock().dropped()

@@ -17,6 +17,21 @@ impl<F: FnMut(&RuntimeError) -> bool> DeadlineProbe for F {
     }
 }
 
+/// What an embedder of wasmer sees, plus what the guest asked for when that differs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub outcome: Outcome,
+    /// The guest's `proc_exit` code when wasmer reported something else.
+    pub requested_exit: Option<i64>,
+    pub surfaced: Option<String>,
+}
+
+impl From<Outcome> for Classified {
+    fn from(outcome: Outcome) -> Self {
+        Classified { outcome, requested_exit: None, surfaced: None }
+    }
+}
+
 /// An error out of guest code: `proc_exit`, a trap, or a host function's error.
 pub fn guest_error(error: &RuntimeError, probe: &mut dyn DeadlineProbe) -> Outcome {
     if let Some(wasi) = error.downcast_ref::<WasiError>() {
@@ -24,7 +39,7 @@ pub fn guest_error(error: &RuntimeError, probe: &mut dyn DeadlineProbe) -> Outco
             // wasix keeps `code % 256` of the i32 in a u16, so 256 ⇒ 0, 1000 ⇒ 232, -1 ⇒ 65535:
             // https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasi-types/src/wasi/wasix_manual.rs#L322-L326
             WasiError::Exit(code) => Outcome::Exited(i64::from(code.raw())),
-            other => Outcome::trap(TrapKind::Other, other.to_string()),
+            other => Outcome::host_error(other.to_string()),
         };
     }
     match error.clone().to_trap() {
@@ -33,7 +48,9 @@ pub fn guest_error(error: &RuntimeError, probe: &mut dyn DeadlineProbe) -> Outco
             "the step's deadline passed: the metering budget is exhausted",
         ),
         Some(code) => Outcome::trap(trap_kind(code), error.message()),
-        None => Outcome::trap(TrapKind::Other, error.message()),
+        // No trap code: a host function returned an error (e.g. wasmer's own check of a host
+        // call's signature), which is not the guest trapping.
+        None => Outcome::host_error(error.message()),
     }
 }
 
@@ -49,18 +66,40 @@ fn trap_kind(code: TrapCode) -> TrapKind {
 
 /// A failure of `WasiEnvBuilder::instantiate`, which also runs the start section and
 /// `_initialize`.
-pub fn instantiate_error(error: &WasiRuntimeError, probe: &mut dyn DeadlineProbe) -> Outcome {
+///
+/// `_initialize` failing is reported by wasmer-wasix as `WasiThreadError::InitFailed`, after it
+/// set the process's exit status to ENOEXEC (45), and `WasiRuntimeError::as_exit_code` gives
+/// nothing for it: a `proc_exit(N)` there is an initialisation failure to an embedder, not an
+/// exit, so it is a host error here with `N` kept as the guest's request. A trap there is still
+/// the guest trapping, found in the same error chain.
+/// <https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L633-L644>
+/// <https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/lib.rs#L296-L308>
+pub fn instantiate_error(error: &WasiRuntimeError, probe: &mut dyn DeadlineProbe) -> Classified {
     match error {
         WasiRuntimeError::Thread(WasiThreadError::InstanceCreateFailed(error)) => {
-            instantiation_error(error, probe)
+            instantiation_error(error, probe).into()
         }
-        WasiRuntimeError::Instantiation(error) => instantiation_error(error, probe),
-        WasiRuntimeError::Thread(WasiThreadError::InitFailed(error)) => match error.downcast_ref::<RuntimeError>() {
-            Some(error) => guest_error(error, probe),
-            None => Outcome::trap(TrapKind::Other, format!("_initialize failed: {error}")),
+        WasiRuntimeError::Instantiation(error) => instantiation_error(error, probe).into(),
+        WasiRuntimeError::Thread(WasiThreadError::InitFailed(cause)) => match cause.downcast_ref::<RuntimeError>() {
+            Some(inner) => match guest_error(inner, probe) {
+                Outcome::Exited(code) => Classified {
+                    outcome: Outcome::host_error(error.to_string()),
+                    requested_exit: Some(code),
+                    surfaced: Some(
+                        "WasiThreadError::InitFailed from WasiEnvBuilder::instantiate; wasmer set the exit status to ENOEXEC (45) and as_exit_code() is None"
+                            .to_string(),
+                    ),
+                },
+                outcome => Classified {
+                    outcome,
+                    requested_exit: None,
+                    surfaced: Some("inside WasiThreadError::InitFailed from WasiEnvBuilder::instantiate".to_string()),
+                },
+            },
+            None => Outcome::host_error(error.to_string()).into(),
         },
-        WasiRuntimeError::Runtime(error) => guest_error(error, probe),
-        other => Outcome::reject(RejectStage::Instantiate, other.to_string()),
+        WasiRuntimeError::Runtime(error) => guest_error(error, probe).into(),
+        other => Outcome::reject(RejectStage::Instantiate, other.to_string()).into(),
     }
 }
 

@@ -22,23 +22,34 @@ use execmodel_contract::{Outcome, RejectStage, WasiConfig};
 
 use crate::session::WasmerSession;
 
+/// Every call the runner makes is listed as the runtime's own (`implicit_calls`), and the step
+/// says it was replayed: the runner's code did not run, its sequence did.
 pub fn run(session: &mut WasmerSession, config: &WasiConfig) -> Outcome {
+    session.note_surfaced(REPLAYED);
     let instantiated = session.instantiate(config);
     if instantiated != Outcome::returned_nothing() {
         return instantiated;
     }
-    if session.exports_function("_initialize") {
+    let initializes = session.exports_function("_initialize");
+    if initializes {
+        session.note_implicit_call("_initialize");
         let initialized = session.call("_initialize", &[]);
         if initialized != Outcome::returned_nothing() {
             return initialized;
         }
     }
     if !session.exports_function("_start") {
-        return Outcome::reject(
+        let after = if initializes { ", after calling `_initialize` twice" } else { "" };
+        return Outcome::harness_reject(
             RejectStage::Run,
-            "missing _start: wasmer's WASI runner ends a module without `_start` with ENOEXEC \
-             (exit code 45), after calling `_initialize`",
+            format!(
+                "missing _start: wasmer's WASI runner ends a module without `_start` with ENOEXEC \
+                 (exit code 45){after}"
+            ),
         );
     }
+    session.note_implicit_call("_start");
     session.call("_start", &[])
 }
+
+const REPLAYED: &str = "replayed by the adapter: WasiRunner::run_wasm's sequence on an instance the adapter keeps";

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{memory_range, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
+use execmodel_contract::{memory_range, Author, Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
 use wasmer::{Engine, Extern, Instance, Module, RuntimeError, Store};
-use wasmer_wasix::WasiFunctionEnv;
+use wasmer_wasix::{WasiFunctionEnv, WasiRuntimeError, WasiThreadError};
 
 use crate::wasi::{self, Outputs};
 use crate::{classify, deadline, memory_cap, run_policy, tokio_rt, values};
@@ -15,6 +15,16 @@ pub struct WasmerSession {
     /// The streams of the latest instance, kept even when its instantiation failed so that the
     /// failing step still reports what the guest wrote.
     outputs: Option<Outputs>,
+    /// What the current step found beyond its outcome: entry points wasmer called by itself,
+    /// the guest's exit request, how the outcome surfaced.
+    notes: Notes,
+}
+
+#[derive(Default)]
+pub(crate) struct Notes {
+    pub implicit_calls: Vec<String>,
+    pub requested_exit: Option<i64>,
+    pub surfaced: Option<String>,
 }
 
 struct Setup {
@@ -35,12 +45,12 @@ pub(crate) struct Live {
 impl WasmerSession {
     pub fn new(engine: Engine, module: Module, wasm: Arc<[u8]>, limits: Limits, budget: u64) -> Self {
         let engine = memory_cap::with_memory_cap(&engine, limits.memory_bytes);
-        WasmerSession { setup: Ok(Setup { engine, module, wasm, limits, budget }), live: None, outputs: None }
+        WasmerSession { setup: Ok(Setup { engine, module, wasm, limits, budget }), live: None, outputs: None, notes: Notes::default() }
     }
 
     /// A session whose module could not be prepared; every step reports why.
     pub fn broken(message: String) -> Self {
-        WasmerSession { setup: Err(message), live: None, outputs: None }
+        WasmerSession { setup: Err(message), live: None, outputs: None, notes: Notes::default() }
     }
 
     fn perform(&mut self, step: &Step) -> Outcome {
@@ -65,19 +75,19 @@ impl WasmerSession {
         self.finish();
         let setup = match &self.setup {
             Ok(setup) => setup,
-            Err(message) => return Outcome::reject(RejectStage::Instantiate, message.clone()),
+            Err(message) => return Outcome::harness_reject(RejectStage::Instantiate, message.clone()),
         };
         let outputs = Outputs::new(setup.limits.output_bytes);
         self.outputs = Some(outputs.clone());
         let builder = match wasi::builder(config, &setup.engine, &outputs) {
             Ok(builder) => builder,
-            Err(message) => return Outcome::reject(RejectStage::Instantiate, message),
+            Err(message) => return Outcome::harness_reject(RejectStage::Instantiate, message),
         };
         let mut store = Store::new(setup.engine.clone());
         // A start section that calls WASI makes wasmer-wasix panic ("You must initialize the
         // WasiEnv before using it"): its environment is bound only after instantiation
         // (https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L891).
-        // Guest code was running, so that is a trap of the guest, not a crash of the harness.
+        // That is the runtime failing (a panic in its host function), not the guest trapping.
         let instantiated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             builder.instantiate(setup.module.clone(), &mut store)
         }));
@@ -85,21 +95,46 @@ impl WasmerSession {
             Ok(instantiated) => instantiated,
             Err(panic) => {
                 let message = execmodel_contract::panic_message(&*panic);
-                return Outcome::trap(TrapKind::Other, format!("wasmer-wasix panicked in a host call: {message}"));
+                return Outcome::crashed(format!("wasmer-wasix panicked: {message}"), Author::Runtime);
             }
         };
+        // `instantiate` calls `_initialize` itself once the instance exists and WASI is bound.
+        let initialize = matches!(setup.module.exports().find(|e| e.name() == "_initialize").map(|e| e.ty().clone()), Some(wasmer::ExternType::Function(_)));
         match instantiated {
             Ok((instance, env)) => {
+                if initialize {
+                    self.notes.implicit_calls.push("_initialize".to_string());
+                }
                 self.live = Some(Live { store, instance, env });
                 Outcome::returned_nothing()
             }
             Err(err) => {
                 let wasm = &setup.wasm;
-                classify::instantiate_error(&err, &mut |trap: &RuntimeError| {
+                if initialize && matches!(err, WasiRuntimeError::Thread(WasiThreadError::InitFailed(_))) {
+                    self.notes.implicit_calls.push("_initialize".to_string());
+                }
+                let classified = classify::instantiate_error(&err, &mut |trap: &RuntimeError| {
                     deadline::trapped_on_injected_unreachable(trap, wasm)
-                })
+                });
+                self.notes.requested_exit = classified.requested_exit;
+                if let Some(how) = &classified.surfaced {
+                    self.note_surfaced(how);
+                }
+                classified.outcome
             }
         }
+    }
+
+    pub(crate) fn note_implicit_call(&mut self, entry: &str) {
+        self.notes.implicit_calls.push(entry.to_string());
+    }
+
+    /// Adds to how this step's outcome surfaced (notes accumulate within a step).
+    pub(crate) fn note_surfaced(&mut self, how: &str) {
+        self.notes.surfaced = Some(match self.notes.surfaced.take() {
+            Some(earlier) => format!("{earlier}; {how}"),
+            None => how.to_string(),
+        });
     }
 
     pub(crate) fn exports_function(&self, export: &str) -> bool {
@@ -108,27 +143,27 @@ impl WasmerSession {
 
     pub(crate) fn call(&mut self, export: &str, args: &[Value]) -> Outcome {
         let (Some(live), Ok(setup)) = (&mut self.live, &self.setup) else {
-            return Outcome::reject(RejectStage::Call, format!("no instance to call `{export}` on"));
+            return Outcome::harness_reject(RejectStage::Call, format!("no instance to call `{export}` on"));
         };
         let function = match live.instance.exports.get_extern(export) {
             Some(Extern::Function(function)) => function.clone(),
             Some(other) => {
-                return Outcome::reject(
+                return Outcome::harness_reject(
                     RejectStage::Call,
                     format!("export `{export}` is not a function but {:?}", other.ty(&live.store)),
                 )
             }
-            None => return Outcome::reject(RejectStage::Call, format!("the instance has no export `{export}`")),
+            None => return Outcome::harness_reject(RejectStage::Call, format!("the instance has no export `{export}`")),
         };
         if let Some(message) = values::call_mismatch(export, &function.ty(&live.store), args) {
-            return Outcome::reject(RejectStage::Call, message);
+            return Outcome::harness_reject(RejectStage::Call, message);
         }
         deadline::refill(&mut live.store, &live.instance, setup.budget);
         let params: Vec<wasmer::Value> = args.iter().map(values::to_wasmer).collect();
         match function.call(&mut live.store, &params) {
             Ok(results) => match values::from_wasmer(&results) {
                 Ok(results) => Outcome::Returned(results),
-                Err(message) => Outcome::reject(RejectStage::Call, message),
+                Err(message) => Outcome::harness_reject(RejectStage::Call, message),
             },
             Err(err) => {
                 let Live { store, instance, .. } = live;
@@ -139,11 +174,11 @@ impl WasmerSession {
 
     fn memory(&self) -> Result<(&Live, wasmer::Memory), Outcome> {
         let Some(live) = &self.live else {
-            return Err(Outcome::reject(RejectStage::Call, "no instance to access `memory` of"));
+            return Err(Outcome::harness_reject(RejectStage::Call, "no instance to access `memory` of"));
         };
         match live.instance.exports.get_memory("memory") {
             Ok(memory) => Ok((live, memory.clone())),
-            Err(err) => Err(Outcome::reject(RejectStage::Call, format!("no `memory` export: {err}"))),
+            Err(err) => Err(Outcome::harness_reject(RejectStage::Call, format!("no `memory` export: {err}"))),
         }
     }
 
@@ -199,13 +234,22 @@ impl Session for WasmerSession {
     fn step(&mut self, step: &Step) -> StepResult {
         let outcome = match tokio_rt::enter() {
             Ok(_runtime) => self.perform(step),
-            Err(message) => Outcome::reject(RejectStage::Instantiate, message),
+            Err(message) => Outcome::harness_reject(RejectStage::Instantiate, message),
         };
-        let (stdout, stderr) = match &self.outputs {
-            Some(outputs) => (outputs.stdout.take(), outputs.stderr.take()),
-            None => (Vec::new(), Vec::new()),
-        };
-        StepResult { outcome, stdout, stderr }
+        let notes = std::mem::take(&mut self.notes);
+        let mut result = StepResult::new(outcome).with_implicit_calls(notes.implicit_calls);
+        result.requested_exit = notes.requested_exit;
+        result.surfaced = notes.surfaced;
+        if let Outcome::Exited(_) = result.outcome {
+            result.surfaced.get_or_insert_with(|| "WasiError::Exit inside a RuntimeError".to_string());
+        }
+        if let Some(outputs) = &self.outputs {
+            result.stdout = outputs.stdout.take();
+            result.stderr = outputs.stderr.take();
+            result.stdout_dropped = outputs.stdout.take_dropped();
+            result.stderr_dropped = outputs.stderr.take_dropped();
+        }
+        result
     }
 }
 

@@ -30,6 +30,11 @@ impl Capture {
         buffer.take()
     }
 
+    /// How many bytes the cap discarded since the previous call.
+    pub fn take_dropped(&self) -> u64 {
+        self.0.write().unwrap_or_else(|poisoned| poisoned.into_inner()).take_dropped()
+    }
+
     /// How many bytes were discarded because the cap was reached.
     #[cfg(test)]
     pub fn dropped(&self) -> u64 {

@@ -3,7 +3,7 @@
 //! `proc_exit` reaches the embedder as wasmi's `ErrorKind::I32ExitStatus` (wasmi_wasi maps
 //! wasi-common's `I32Exit` to `Error::i32_exit`), but only for statuses below 126: wasi-common
 //! 36 turns `proc_exit(n)` with `n as u32 >= 126` into a plain error, "exit with invalid exit
-//! status outside of [0..126)", which is a trap of kind `other` here
+//! status outside of [0..126)", which is a host error here
 //! (<https://github.com/bytecodealliance/wasmtime/blob/v36.0.20/crates/wasi-common/src/snapshots/preview_1.rs#L1128-L1139>).
 //! Any other failing host call also arrives as a plain message — notably every WASI call of a
 //! module without a `memory` export, which wasmi_wasi looks up before each call
@@ -28,7 +28,7 @@ pub fn instantiation_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome
     }
     match error.kind() {
         ErrorKind::TrapCode(code) => Outcome::trap(trap_kind(*code), message),
-        ErrorKind::Message(_) | ErrorKind::Host(_) => Outcome::trap(TrapKind::Other, message),
+        ErrorKind::Message(_) | ErrorKind::Host(_) => Outcome::host_error(message),
         ErrorKind::Linker(_) => Outcome::reject(RejectStage::Link, message),
         // The linker resolves imports by name only; a definition of the wrong type is found
         // by instantiation. Either way the import cannot be satisfied.
@@ -58,8 +58,11 @@ pub fn guest_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome {
     if clock.expired_in_host() {
         return Outcome::trap(TrapKind::Deadline, message);
     }
-    let kind = error.as_trap_code().map_or(TrapKind::Other, trap_kind);
-    Outcome::trap(kind, message)
+    match error.as_trap_code() {
+        Some(code) => Outcome::trap(trap_kind(code), message),
+        // A host function's error (a WASI call wasi-common refuses), not a wasm trap.
+        None => Outcome::host_error(message),
+    }
 }
 
 pub fn trap_kind(code: TrapCode) -> TrapKind {

@@ -30,9 +30,14 @@ impl WasmiModule {
 }
 
 /// Fuel on (the step deadline, see `deadline.rs`); wasmi's own call-stack limits otherwise.
+/// Eager translation: under lazy translation wasmi charges a function's translation to the fuel
+/// of the call that first reaches it, and running out there is a plain error, not a resumable
+/// pause, so a call that happens to cross a fuel-slice boundary while translating would end as
+/// if out of time (seen with Go modules, whose runtime reaches hundreds of functions at start-up).
 fn engine_config() -> Config {
     let mut config = Config::default();
     config.consume_fuel(true);
+    config.compilation_mode(wasmi::CompilationMode::Eager);
     config
 }
 

@@ -8,7 +8,7 @@ use wasmi::{Extern, Func, Instance, Memory, ResumableCall, Store, Val};
 use crate::classify::{guest_failure, instantiation_failure};
 use crate::deadline::{fuel_for, StepClock, FUEL_SLICE};
 use crate::module::Shared;
-use crate::run_policy::abi_entry_point;
+use crate::run_policy::{self, abi_entry_point};
 use crate::values;
 use crate::wasi::{HostState, PreparedStore};
 
@@ -33,12 +33,12 @@ impl WasmiSession {
         self.live = None;
         let mut prepared = match PreparedStore::new(&self.shared.engine, config, &self.limits) {
             Ok(prepared) => prepared,
-            Err(message) => return Outcome::reject(RejectStage::Instantiate, message),
+            Err(message) => return Outcome::harness_reject(RejectStage::Instantiate, message),
         };
         prepared.clock.arm(self.limits.deadline);
         // The start section runs inside instantiation, which cannot be resumed: one fixed budget.
         if let Err(error) = prepared.store.set_fuel(fuel_for(self.limits.deadline)) {
-            return Outcome::reject(RejectStage::Instantiate, format!("cannot set fuel: {error}"));
+            return Outcome::harness_reject(RejectStage::Instantiate, format!("cannot set fuel: {error}"));
         }
         let result = self.shared.linker.instantiate_and_start(&mut prepared.store, &self.shared.module);
         let (instance, outcome) = match result {
@@ -54,7 +54,7 @@ impl WasmiSession {
             Ok(entry) => entry,
             Err(message) => {
                 self.live = None;
-                return Outcome::reject(RejectStage::Run, message);
+                return Outcome::harness_reject(RejectStage::Run, message);
             }
         };
         let instantiated = self.instantiate(config);
@@ -66,27 +66,27 @@ impl WasmiSession {
 
     fn call(&mut self, export: &str, args: &[Value]) -> Outcome {
         let Some(Live { prepared, instance }) = self.live.as_mut() else {
-            return Outcome::reject(RejectStage::Call, "no instance: the first step must be instantiate or run");
+            return Outcome::harness_reject(RejectStage::Call, "no instance: the first step must be instantiate or run");
         };
         let Some(instance) = *instance else {
-            return Outcome::reject(RejectStage::Call, "no instance: instantiation failed");
+            return Outcome::harness_reject(RejectStage::Call, "no instance: instantiation failed");
         };
         let func = match instance.get_export(&prepared.store, export) {
             Some(Extern::Func(func)) => func,
             Some(other) => {
-                return Outcome::reject(RejectStage::Call, format!("export `{export}` is not a function: {other:?}"))
+                return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function: {other:?}"))
             }
-            None => return Outcome::reject(RejectStage::Call, format!("no export named `{export}`")),
+            None => return Outcome::harness_reject(RejectStage::Call, format!("no export named `{export}`")),
         };
         let (inputs, mut outputs) = match values::prepare(export, &func.ty(&prepared.store), args) {
             Ok(prepared_values) => prepared_values,
-            Err(message) => return Outcome::reject(RejectStage::Call, message),
+            Err(message) => return Outcome::harness_reject(RejectStage::Call, message),
         };
         prepared.clock.arm(self.limits.deadline);
         match call_within_deadline(&mut prepared.store, func, &inputs, &mut outputs, &prepared.clock) {
             Ok(()) => Outcome::Returned(values::from_vals(&outputs)),
             Err(CallFailure::Guest(error)) => guest_failure(&error, &prepared.clock),
-            Err(CallFailure::Deadline) => Outcome::trap(
+            Err(CallFailure::Deadline) => Outcome::harness_trap(
                 TrapKind::Deadline,
                 format!("the step deadline of {:?} passed (wasmi ran out of fuel)", self.limits.deadline),
             ),
@@ -99,14 +99,14 @@ impl WasmiSession {
             let memory = live.instance?.get_memory(&live.prepared.store, "memory")?;
             Some((&mut live.prepared.store, memory))
         });
-        found.ok_or_else(|| Outcome::reject(RejectStage::Call, "no exported memory named `memory`"))
+        found.ok_or_else(|| Outcome::harness_reject(RejectStage::Call, "no exported memory named `memory`"))
     }
 
     fn memory_pages(&mut self) -> Outcome {
         match self.memory() {
             Ok((store, memory)) => match i32::try_from(memory.size(&*store)) {
                 Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
-                Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit in an i32"),
+                Err(_) => Outcome::harness_reject(RejectStage::Call, "memory size does not fit in an i32"),
             },
             Err(outcome) => outcome,
         }
@@ -146,7 +146,14 @@ impl Session for WasmiSession {
             Step::ReadMemory { offset, len } => self.read_memory(*offset, *len),
         };
         let (stdout, stderr) = self.take_output();
-        StepResult { outcome, stdout, stderr }
+        let mut result = StepResult::new(outcome).with_output(stdout, stderr);
+        if let Some(live) = &self.live {
+            (result.stdout_dropped, result.stderr_dropped) = (live.prepared.stdout.take_dropped(), live.prepared.stderr.take_dropped());
+        }
+        if matches!(step, Step::Run(_)) {
+            result.surfaced = Some(run_policy::RUN_IS_THE_HARNESS_READING.to_string());
+        }
+        result
     }
 }
 

@@ -41,7 +41,7 @@ fn proc_exit_at_or_above_126_or_negative_is_a_trap() {
         let mut session = instantiated(&module);
         let result = session.step(&call("exit", &[Value::I32(code)]));
         match &result.outcome {
-            Outcome::Trapped { kind: TrapKind::Other, message } => {
+            Outcome::HostError { message, .. } => {
                 assert!(message.contains("invalid exit status outside of [0..126)"), "proc_exit({code}): {message}")
             }
             other => panic!("proc_exit({code}): expected a trap, got {other:?}"),

@@ -6,6 +6,7 @@ use std::path::Path;
 use wasmtime::{AsContextMut, Config, Extern, Linker};
 use wasmtime_wasi::{DirPerms, FilePerms, WasiCtxBuilder};
 
+pub use wasmtime_wasi::preview0::add_to_linker_sync as add_p0_to_linker;
 pub use wasmtime_wasi::preview1::{add_to_linker_sync as add_p1_to_linker, WasiP1Ctx};
 
 /// wasmtime 36 has no frame limit to set; backtraces only need to stay on.

@@ -38,6 +38,11 @@ impl Capture {
         self.lock().take()
     }
 
+    /// How many bytes the cap discarded since the previous call.
+    pub fn take_dropped(&self) -> u64 {
+        self.lock().take_dropped()
+    }
+
     /// How many bytes were discarded because the cap was reached.
     #[cfg(test)]
     fn dropped(&self) -> u64 {

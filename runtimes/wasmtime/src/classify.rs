@@ -1,8 +1,9 @@
 //! Turning a wasmtime error into an `Outcome`.
 //!
 //! Order matters: an exit or a trap is what the guest did; an error carrying a `WasmBacktrace`
-//! was raised while guest code was on the stack (a host function failing, e.g. `proc_exit` with
-//! a status wasmtime-wasi refuses); anything else happened before guest code ran.
+//! but no trap was raised by a host function while guest code was on the stack (e.g. `proc_exit`
+//! with a status wasmtime-wasi refuses): a host error, not a trap; anything else happened before
+//! guest code ran.
 
 use execmodel_contract::{Outcome, RejectStage, TrapKind};
 use wasmtime::{Trap, UnknownImportError, WasmBacktrace};
@@ -31,8 +32,8 @@ const RUN_POLICY_ERRORS: [&str; 6] = [
 pub fn classify(error: &wasmtime::Error, stage: Stage) -> Outcome {
     let message = describe(error);
     // wasmtime-wasi 48 raises `I32Exit` only for statuses below 126; larger ones (and negative
-    // ones, read as u32) become a plain error without the code, which lands below as a trap of
-    // kind `other`: <https://github.com/bytecodealliance/wasmtime/blob/v48.0.0/crates/wasi/src/p1.rs#L2607-L2617>
+    // ones, read as u32) become a plain error without the code, which lands below as a host
+    // error: <https://github.com/bytecodealliance/wasmtime/blob/v48.0.0/crates/wasi/src/p1.rs#L2607-L2617>
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Outcome::Exited(i64::from(exit.0));
     }
@@ -49,7 +50,7 @@ pub fn classify(error: &wasmtime::Error, stage: Stage) -> Outcome {
         return Outcome::reject(RejectStage::Link, message);
     }
     if guest_was_running {
-        return Outcome::trap(TrapKind::Other, message);
+        return Outcome::host_error(message);
     }
     if stage == Stage::Run && RUN_POLICY_ERRORS.iter().any(|text| message.contains(text)) {
         return Outcome::reject(RejectStage::Run, message);

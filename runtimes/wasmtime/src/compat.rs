@@ -7,6 +7,7 @@ use std::path::Path;
 use wasmtime::{AsContextMut, Config, Extern, Linker};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+pub use wasmtime_wasi::p0::add_to_linker_sync as add_p0_to_linker;
 pub use wasmtime_wasi::p1::{add_to_linker_sync as add_p1_to_linker, WasiP1Ctx};
 
 /// `classify` tells "guest code was running" by the backtrace wasmtime attaches, so backtraces

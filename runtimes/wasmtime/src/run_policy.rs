@@ -31,7 +31,7 @@ pub fn run(store: &mut Store<StoreState>, linker: &mut Linker<StoreState>, modul
     };
     // A default export that cannot be called without arguments is a refusal of the policy.
     if let Err(message) = values::arguments("default export", &default.ty(&*store), &[]) {
-        return Outcome::reject(RejectStage::Run, message);
+        return Outcome::harness_reject(RejectStage::Run, message);
     }
     call_func(store, default, "default export", &[])
 }
@@ -39,4 +39,20 @@ pub fn run(store: &mut Store<StoreState>, linker: &mut Linker<StoreState>, modul
 /// Whether `Linker::module` treats the module as a command (mirrors its classification).
 pub fn is_command(module: &Module) -> bool {
     module.get_export("_start").is_some() && module.get_export("_initialize").is_none()
+}
+
+/// The entry points `Linker::module` called by itself: `_initialize` of a reactor, once its
+/// instantiation got that far (a refusal before it, at link or instantiation, called nothing).
+pub fn implicit_calls(module: &Module, outcome: &Outcome) -> Vec<String> {
+    let reactor_initializes = module.get_export("_start").is_none()
+        && matches!(module.get_export("_initialize"), Some(wasmtime::ExternType::Func(_)));
+    let refused_first = matches!(
+        outcome,
+        Outcome::Rejected { stage: RejectStage::Link | RejectStage::Instantiate, .. }
+    );
+    if reactor_initializes && !refused_first {
+        vec!["_initialize".to_string()]
+    } else {
+        Vec::new()
+    }
 }

@@ -29,11 +29,13 @@ pub struct WasmtimeSession {
     limits: Limits,
     store: Option<PreparedStore>,
     target: Target,
+    /// Entry points the runtime called by itself in the current step.
+    implicit: Vec<String>,
 }
 
 impl WasmtimeSession {
     pub fn new(engine: Engine, module: Module, base_linker: Linker<StoreState>, limits: Limits) -> Self {
-        WasmtimeSession { engine, module, base_linker, limits, store: None, target: Target::Nothing }
+        WasmtimeSession { engine, module, base_linker, limits, store: None, target: Target::Nothing, implicit: Vec::new() }
     }
 
     /// A fresh store for `instantiate`/`run`, with the step's deadline armed.
@@ -41,7 +43,7 @@ impl WasmtimeSession {
         self.target = Target::Failed;
         let prepared = prepare_store(&self.engine, config, &self.limits).map_err(|message| {
             self.target = Target::Nothing;
-            Outcome::reject(RejectStage::Instantiate, message)
+            Outcome::harness_reject(RejectStage::Instantiate, message)
         })?;
         let prepared = self.store.insert(prepared);
         prepared.store.set_epoch_deadline(ticks_for(self.limits.deadline));
@@ -72,6 +74,7 @@ impl WasmtimeSession {
             Err(outcome) => return outcome,
         };
         let outcome = run_policy::run(store, &mut linker, &module);
+        self.implicit = run_policy::implicit_calls(&module, &outcome);
         self.target = Target::Linked { linker, command: run_policy::is_command(&module) };
         outcome
     }
@@ -88,8 +91,8 @@ impl WasmtimeSession {
         };
         let func = match found {
             Some(Extern::Func(func)) => func,
-            Some(_) => return Outcome::reject(RejectStage::Call, format!("export `{export}` is not a function")),
-            None => return Outcome::reject(RejectStage::Call, self.missing_export(export)),
+            Some(_) => return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function")),
+            None => return Outcome::harness_reject(RejectStage::Call, self.missing_export(export)),
         };
         store.set_epoch_deadline(ticks_for(self.limits.deadline));
         call_func(store, func, export, args)
@@ -116,7 +119,7 @@ impl WasmtimeSession {
             Target::Linked { linker, command } => match compat::linker_get(linker, &mut *store, "", "memory") {
                 Some(Extern::Memory(memory)) => Some(memory),
                 _ if *command => {
-                    return Err(Outcome::reject(
+                    return Err(Outcome::harness_reject(
                         RejectStage::Call,
                         "no memory to read: wasmtime's Linker::module keeps no instance for a command \
                          (every export call instantiates the module afresh)",
@@ -127,7 +130,7 @@ impl WasmtimeSession {
         };
         match memory {
             Some(memory) => Ok((memory, store)),
-            None => Err(Outcome::reject(RejectStage::Call, "no `memory` export")),
+            None => Err(Outcome::harness_reject(RejectStage::Call, "no `memory` export")),
         }
     }
 
@@ -138,7 +141,7 @@ impl WasmtimeSession {
         };
         match i32::try_from(memory.size(&*store)) {
             Ok(pages) => Outcome::Returned(vec![Value::I32(pages)]),
-            Err(_) => Outcome::reject(RejectStage::Call, "memory size does not fit an i32 page count"),
+            Err(_) => Outcome::harness_reject(RejectStage::Call, "memory size does not fit an i32 page count"),
         }
     }
 
@@ -162,7 +165,7 @@ pub fn call_func(store: &mut Store<StoreState>, func: Func, export: &str, args: 
     let ty = func.ty(&*store);
     let params = match values::arguments(export, &ty, args) {
         Ok(params) => params,
-        Err(message) => return Outcome::reject(RejectStage::Call, message),
+        Err(message) => return Outcome::harness_reject(RejectStage::Call, message),
     };
     let mut results = values::result_slots(&ty);
     match func.call(&mut *store, &params, &mut results) {
@@ -172,7 +175,7 @@ pub fn call_func(store: &mut Store<StoreState>, func: Func, export: &str, args: 
 }
 
 fn no_instance() -> Outcome {
-    Outcome::reject(RejectStage::Call, "no instance: `instantiate` or `run` did not produce one")
+    Outcome::harness_reject(RejectStage::Call, "no instance: `instantiate` or `run` did not produce one")
 }
 
 impl Session for WasmtimeSession {
@@ -185,10 +188,14 @@ impl Session for WasmtimeSession {
             Step::WriteMemory { offset, bytes } => self.write_memory(*offset, bytes),
             Step::ReadMemory { offset, len } => self.read_memory(*offset, *len),
         };
-        let mut result = StepResult::new(outcome);
+        let mut result = StepResult::new(outcome).with_implicit_calls(std::mem::take(&mut self.implicit));
+        if let Outcome::Exited(_) = result.outcome {
+            result.surfaced = Some("wasmtime_wasi::I32Exit error".to_string());
+        }
         if let Some(prepared) = &self.store {
             result.stdout = prepared.stdout.take();
             result.stderr = prepared.stderr.take();
+            (result.stdout_dropped, result.stderr_dropped) = (prepared.stdout.take_dropped(), prepared.stderr.take_dropped());
         }
         result
     }

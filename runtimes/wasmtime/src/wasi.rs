@@ -22,11 +22,15 @@ pub struct PreparedStore {
     pub stderr: Capture,
 }
 
-/// The WASI preview1 imports, added once per compiled module and cloned into every session.
+/// The WASI imports wasmtime-wasi offers for core modules, preview1 and snapshot 0
+/// (`wasi_unstable`, which `wasmtime run` links too), added once per engine and cloned into every
+/// session.
 pub fn base_linker(engine: &Engine) -> Result<Linker<StoreState>, String> {
     let mut linker = Linker::new(engine);
     compat::add_p1_to_linker(&mut linker, |state: &mut StoreState| &mut state.wasi)
         .map_err(|e| format!("adding WASI preview1 to the linker: {e:#}"))?;
+    compat::add_p0_to_linker(&mut linker, |state: &mut StoreState| &mut state.wasi)
+        .map_err(|e| format!("adding WASI snapshot 0 to the linker: {e:#}"))?;
     Ok(linker)
 }
 

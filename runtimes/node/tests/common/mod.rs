@@ -128,6 +128,7 @@ pub fn assert_rejected(result: &StepResult, stage: &str, text: &str) {
         Outcome::Rejected {
             stage: got,
             message,
+            ..
         } if got.as_str() == stage && message.contains(text) => {}
         other => panic!("expected rejected {stage} containing {text:?}, got {other:?}"),
     }

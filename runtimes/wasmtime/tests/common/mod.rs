@@ -69,7 +69,7 @@ pub fn assert_trapped(result: &StepResult, kind: TrapKind) {
 #[track_caller]
 pub fn assert_rejected(result: &StepResult, stage: RejectStage, text: &str) {
     match &result.outcome {
-        Outcome::Rejected { stage: got, message } if *got == stage && message.contains(text) => {}
+        Outcome::Rejected { stage: got, message, .. } if *got == stage && message.contains(text) => {}
         other => panic!("expected rejected {}: {text}, got {other:?}", stage.as_str()),
     }
 }

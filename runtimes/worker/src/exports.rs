@@ -1,8 +1,9 @@
 //! The signatures of a module's exported functions, read with wasmparser.
 //!
-//! JS converts whatever it is given to the parameter types and hands back untyped numbers, so
-//! the adapter checks arguments against the signature itself (a wrong call is `Rejected{Call}`,
-//! as on the embedded runtimes) and tells the worker how to type the results.
+//! A worker needs the result types to type what a call returns (JavaScript hands back untyped
+//! numbers). Arguments are not checked here: each worker passes them to its runtime the way an
+//! embedder in its language would, and the runtime's answer to a call that does not fit is the
+//! outcome.
 
 use std::collections::HashMap;
 
@@ -123,7 +124,7 @@ impl Exports {
     }
 
     /// The result types of calling `name` with `args`, or why that call cannot be made.
-    pub fn check_call(&self, name: &str, args: &[Value]) -> Result<Vec<NumType>, String> {
+    pub fn result_types(&self, name: &str) -> Result<Vec<NumType>, String> {
         let signature = match self.get(name) {
             None => return Err(format!("the module has no export named `{name}`")),
             Some(Export::Other(kind)) => {
@@ -131,27 +132,9 @@ impl Exports {
             }
             Some(Export::Func(signature)) => signature,
         };
-        if signature.params.len() != args.len() {
-            return Err(format!(
-                "export `{name}` takes {} arguments, the call passes {}",
-                signature.params.len(),
-                args.len()
-            ));
-        }
-        for (position, (param, arg)) in signature.params.iter().zip(args).enumerate() {
-            match param {
-                Ok(expected) if *expected == NumType::of(arg) => {}
-                Ok(expected) => {
-                    return Err(format!(
-                        "argument {position} of `{name}` is {}, the call passes {arg}",
-                        expected.name()
-                    ))
-                }
-                Err(unsupported) => {
-                    return Err(format!("argument {position} of `{name}` has type {unsupported}, which cannot be passed"))
-                }
-            }
-        }
+        // Arguments are not checked here: JavaScript calls an export with whatever it is given
+        // (missing ones are `undefined`, extra ones ignored, each converted by the parameter's
+        // type), and what V8 does with a call that does not fit is node's answer.
         signature
             .results
             .iter()
@@ -191,29 +174,29 @@ mod tests {
                  (memory (export "memory") 1))"#,
         );
         assert_eq!(
-            exports.check_call("add", &[Value::I64(1), Value::F32(2.0)]),
+            exports.result_types("add"),
             Ok(vec![NumType::F64, NumType::I32])
         );
         assert_eq!(exports.get("memory"), Some(&Export::Other("memory")));
     }
 
     #[test]
-    fn refuses_calls_that_do_not_fit() {
+    fn leaves_argument_checks_to_javascript() {
         let exports =
             exports(r#"(module (func (export "f") (param i32)) (memory (export "memory") 1))"#);
-        let refusal = |args: &[Value], name: &str| exports.check_call(name, args).unwrap_err();
-        assert!(refusal(&[], "f").contains("takes 1 arguments"));
-        assert!(refusal(&[Value::I64(1)], "f").contains("argument 0 of `f` is i32"));
+        let refusal = |_: &[Value], name: &str| exports.result_types(name).unwrap_err();
+        // JavaScript passes `undefined` for a missing argument and converts what it is given.
+        assert_eq!(exports.result_types("f"), Ok(vec![]));
         assert!(refusal(&[], "nope").contains("no export named `nope`"));
         assert!(refusal(&[], "memory").contains("is a memory, not a function"));
-        assert_eq!(exports.check_call("f", &[Value::I32(1)]), Ok(vec![]));
+        assert_eq!(exports.result_types("f"), Ok(vec![]));
     }
 
     #[test]
     fn refuses_types_the_harness_cannot_carry() {
         let exports = exports(r#"(module (func (export "r") (result externref) unreachable))"#);
         assert!(exports
-            .check_call("r", &[])
+            .result_types("r")
             .unwrap_err()
             .contains("externref"));
     }

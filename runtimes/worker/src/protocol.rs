@@ -1,19 +1,34 @@
-//! The line-delimited JSON spoken with `worker.mjs`: requests, replies, values.
+//! The line-delimited JSON spoken with a worker (`docs/worker-protocol.md`): requests, replies,
+//! values.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
-use execmodel_contract::{Value, WasiConfig};
+use execmodel_contract::{Limits, Value, WasiConfig};
 use serde::Deserialize;
 use serde_json::{json, Value as Json};
 
 use crate::exports::NumType;
 
+/// The protocol version this crate speaks.
+pub const VERSION: u64 = 2;
+
+pub fn hello() -> Json {
+    json!({ "op": "hello" })
+}
+
 pub fn load(module: &str, wasm: &[u8]) -> Json {
     json!({ "op": "load", "module": module, "wasm": BASE64.encode(wasm) })
 }
 
-pub fn open(session: &str, module: &str, output_bytes: usize) -> Json {
-    json!({ "op": "open", "session": session, "module": module, "outputBytes": output_bytes })
+pub fn open(session: &str, module: &str, limits: &Limits) -> Json {
+    json!({
+        "op": "open",
+        "session": session,
+        "module": module,
+        "outputBytes": limits.output_bytes,
+        "memoryBytes": limits.memory_bytes,
+        "deadlineMs": limits.deadline.as_millis() as u64,
+    })
 }
 
 pub fn close(session: &str) -> Json {
@@ -89,10 +104,28 @@ pub struct Reply {
     pub stdout: String,
     #[serde(default)]
     pub stderr: String,
+    #[serde(default)]
+    pub stdout_dropped: u64,
+    #[serde(default)]
+    pub stderr_dropped: u64,
+    /// Entry points node called by itself (`wasi.start` calling `_start`, …).
+    #[serde(default)]
+    pub implicit_calls: Vec<String>,
+    #[serde(default)]
+    pub surfaced: Option<String>,
+    #[serde(default)]
+    pub requested_exit: Option<i64>,
+    /// `hello`'s answer.
+    #[serde(default)]
+    pub runtime: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub protocol: Option<u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase")]
+#[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum WireOutcome {
     Returned {
         values: Vec<WireValue>,
@@ -104,12 +137,46 @@ pub enum WireOutcome {
     Exited {
         code: i64,
     },
+    Trapped {
+        trap: String,
+        message: String,
+        #[serde(default)]
+        by: By,
+    },
     Rejected {
         stage: String,
+        message: String,
+        #[serde(default)]
+        by: By,
+    },
+    HostError {
+        message: String,
+        #[serde(default)]
+        by: By,
+    },
+    Crashed {
         message: String,
     },
     /// Something was thrown; which outcome that is, the adapter decides (see `throws`).
     Threw(Thrown),
+}
+
+/// Who wrote a message; a worker that does not say wrote it itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum By {
+    Runtime,
+    #[default]
+    Harness,
+}
+
+impl From<By> for execmodel_contract::Author {
+    fn from(by: By) -> Self {
+        match by {
+            By::Runtime => execmodel_contract::Author::Runtime,
+            By::Harness => execmodel_contract::Author::Harness,
+        }
+    }
 }
 
 /// A JS exception as the worker saw it.

@@ -1,18 +1,18 @@
-//! One trial's session: a worker leased for its whole life and one node-side session in it.
+//! One trial's session: a worker leased for its whole life and one worker-side session in it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use execmodel_contract::{
-    Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig,
+    Author, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig,
 };
 use serde_json::Value as Json;
 
+use crate::backend::Backend;
+use crate::process::{Failure, Worker};
 use crate::protocol::{self, Reply, WireOutcome};
-use crate::runtime::{ModuleInner, Prepared};
-use crate::throws;
-use crate::worker::{Failure, Worker};
+use crate::runtime::{ModuleInner, Ready};
 
 /// Requests that run no guest code (open, close, memory) only guard against a hung worker.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
@@ -20,7 +20,7 @@ const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
 /// setup and reading back output take a few milliseconds, a loaded machine more.
 const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
 
-pub struct NodeSession {
+pub struct WorkerSession {
     module: Arc<ModuleInner>,
     limits: Limits,
     state: State,
@@ -36,21 +36,21 @@ enum Wait {
 enum State {
     /// Nothing done yet: the first step must be `Instantiate` or `Run`.
     Fresh,
-    /// A node-side session exists in this worker; it may hold no instance (e.g. after a link error).
+    /// A session exists in the worker; it may hold no instance (e.g. after a link error).
     Open {
         worker: Worker,
         name: String,
         has_instance: bool,
     },
-    /// The first step ended before node had a session (memory too large, no worker).
+    /// The first step ended before the worker had a session (memory too large, no worker).
     NoInstance,
     /// The worker was killed or died; the instance went with it.
     Lost(String),
 }
 
-impl NodeSession {
-    pub(crate) fn new(module: Arc<ModuleInner>, limits: Limits) -> NodeSession {
-        NodeSession {
+impl WorkerSession {
+    pub(crate) fn new(module: Arc<ModuleInner>, limits: Limits) -> WorkerSession {
+        WorkerSession {
             module,
             limits,
             state: State::Fresh,
@@ -66,8 +66,8 @@ impl NodeSession {
         }
         self.state = State::NoInstance;
         let variant = match self.module.prepare(self.limits.memory_bytes) {
-            Ok(Prepared::Ready(variant)) => variant,
-            Ok(Prepared::InitialTooLarge {
+            Ok(Ready::Variant(variant)) => variant,
+            Ok(Ready::InitialTooLarge {
                 initial_pages,
                 cap_pages,
             }) => {
@@ -86,22 +86,20 @@ impl NodeSession {
                 )
             }
         };
-        let mut worker = match self.module.shared.pool.lease() {
+        let runtime = self.module.shared.backend.name();
+        let mut worker = match self.module.shared.lease() {
             Ok(worker) => worker,
-            Err(err) => return rejected(stage, format!("node worker could not start: {err}")),
+            Err(err) => return rejected(stage, format!("the {runtime} worker could not start: {err}")),
         };
         let name = next_session_name();
         let opened = variant.load_into(&mut worker).and_then(|()| {
-            worker.request(
-                protocol::open(&name, &variant.id, self.limits.output_bytes),
-                CONTROL_TIMEOUT,
-            )
+            worker.request(protocol::open(&name, &variant.id, &self.limits), CONTROL_TIMEOUT)
         });
         if let Err(failure) = opened {
             if matches!(failure, Failure::Refused(_)) {
                 self.module.shared.pool.give_back(worker);
             }
-            return rejected(stage, describe_failure(&failure));
+            return rejected(stage, describe_failure(runtime, &failure));
         }
         let request = match step {
             Step::Run(_) => protocol::run(&name, wasi),
@@ -125,7 +123,7 @@ impl NodeSession {
             State::Lost(why) => return rejected(RejectStage::Call, why.clone()),
             _ => return rejected(RejectStage::Call, "there is no instance to call"),
         };
-        let results = match self.module.exports.check_call(export, args) {
+        let results = match self.module.exports.result_types(export) {
             Ok(results) => results,
             Err(why) => return rejected(RejectStage::Call, why),
         };
@@ -155,39 +153,43 @@ impl NodeSession {
             Wait::Guest => self.limits.deadline + DEADLINE_MARGIN,
             Wait::Control => CONTROL_TIMEOUT,
         };
+        let backend = &*self.module.shared.backend;
+        let runtime = backend.name();
         let State::Open {
             worker,
             has_instance,
             ..
         } = &mut self.state
         else {
-            return rejected(stage, "there is no node session");
+            return rejected(stage, format!("there is no {runtime} session"));
         };
         match worker.request(request, timeout) {
             Ok(reply) => {
                 *has_instance = reply.has_instance;
-                step_result(reply, stage)
+                step_result(backend, reply, stage)
             }
             Err(Failure::Timeout(waited)) if wait == Wait::Guest => {
                 self.state = State::Lost(format!(
-                    "the instance is gone: its node worker was killed when a step ran past the deadline ({waited:?})"
+                    "the instance is gone: its {runtime} worker was killed when a step ran past the deadline ({waited:?})"
                 ));
-                StepResult::new(Outcome::trap(
+                StepResult::new(Outcome::harness_trap(
                     TrapKind::Deadline,
-                    format!("no answer within {waited:?}; the node worker was killed"),
+                    format!("no answer within {waited:?}; the {runtime} worker was killed"),
                 ))
             }
-            Err(failure @ Failure::Refused(_)) => rejected(stage, describe_failure(&failure)),
+            Err(failure @ Failure::Refused(_)) => rejected(stage, describe_failure(runtime, &failure)),
+            // The process running the runtime ended in the middle of a step: the runtime (or
+            // the host process it lives in) failed, not the guest.
             Err(failure) => {
-                let why = describe_failure(&failure);
+                let why = describe_failure(runtime, &failure);
                 self.state = State::Lost(format!("the instance is gone: {why}"));
-                rejected(stage, why)
+                StepResult::new(Outcome::crashed(why, Author::Harness))
             }
         }
     }
 }
 
-impl Session for NodeSession {
+impl Session for WorkerSession {
     fn step(&mut self, step: &Step) -> StepResult {
         match step {
             Step::Instantiate(wasi) => self.begin(step, wasi, RejectStage::Instantiate),
@@ -204,7 +206,7 @@ impl Session for NodeSession {
     }
 }
 
-impl Drop for NodeSession {
+impl Drop for WorkerSession {
     fn drop(&mut self) {
         if let State::Open {
             mut worker, name, ..
@@ -220,44 +222,51 @@ impl Drop for NodeSession {
     }
 }
 
-fn step_result(reply: Reply, stage: RejectStage) -> StepResult {
+fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStage) -> StepResult {
     let outcome = match reply.outcome {
-        Some(outcome) => outcome_from_wire(outcome, stage),
-        None => Outcome::reject(
-            stage,
-            "node adapter error: the worker's reply has no outcome",
-        ),
+        Some(outcome) => outcome_from_wire(backend, outcome, stage),
+        None => Outcome::harness_reject(stage, "worker protocol error: the reply has no outcome"),
     };
     let output = protocol::decode_output(&reply.stdout)
         .and_then(|stdout| Ok((stdout, protocol::decode_output(&reply.stderr)?)));
     match output {
-        Ok((stdout, stderr)) => StepResult {
-            outcome,
-            stdout,
-            stderr,
-        },
-        Err(err) => rejected(stage, format!("node adapter error: {err}")),
+        Ok((stdout, stderr)) => {
+            let mut result = StepResult::new(outcome)
+                .with_output(stdout, stderr)
+                .with_implicit_calls(reply.implicit_calls);
+            result.stdout_dropped = reply.stdout_dropped;
+            result.stderr_dropped = reply.stderr_dropped;
+            result.surfaced = reply.surfaced;
+            result.requested_exit = reply.requested_exit;
+            result
+        }
+        Err(err) => rejected(stage, format!("worker protocol error: {err}")),
     }
 }
 
-fn outcome_from_wire(outcome: WireOutcome, stage: RejectStage) -> Outcome {
+fn outcome_from_wire(backend: &dyn Backend, outcome: WireOutcome, stage: RejectStage) -> Outcome {
     match outcome {
         WireOutcome::Returned { values } => {
             match values.iter().map(protocol::value_from_wire).collect() {
                 Ok(values) => Outcome::Returned(values),
-                Err(err) => Outcome::reject(stage, format!("node adapter error: {err}")),
+                Err(err) => Outcome::harness_reject(stage, format!("worker protocol error: {err}")),
             }
         }
         WireOutcome::Bytes { bytes } => match protocol::decode_bytes(&bytes) {
             Ok(bytes) => Outcome::Bytes(bytes),
-            Err(err) => Outcome::reject(stage, format!("node adapter error: {err}")),
+            Err(err) => Outcome::harness_reject(stage, format!("worker protocol error: {err}")),
         },
         WireOutcome::Exited { code } => Outcome::Exited(code),
-        WireOutcome::Rejected {
-            stage: named,
-            message,
-        } => Outcome::reject(stage_named(&named).unwrap_or(stage), message),
-        WireOutcome::Threw(thrown) => throws::outcome_of(&thrown),
+        WireOutcome::Trapped { trap, message, by } => match TrapKind::ALL.into_iter().find(|kind| kind.as_str() == trap) {
+            Some(kind) => Outcome::Trapped { kind, message, by: by.into() },
+            None => Outcome::harness_reject(stage, format!("worker protocol error: unknown trap kind {trap:?} ({message})")),
+        },
+        WireOutcome::Rejected { stage: named, message, by } => {
+            Outcome::Rejected { stage: stage_named(&named).unwrap_or(stage), message, by: by.into() }
+        }
+        WireOutcome::HostError { message, by } => Outcome::HostError { message, by: by.into() },
+        WireOutcome::Crashed { message } => Outcome::crashed(message, Author::Runtime),
+        WireOutcome::Threw(thrown) => backend.thrown(&thrown),
     }
 }
 
@@ -267,20 +276,19 @@ fn stage_named(name: &str) -> Option<RejectStage> {
         .find(|stage| stage.as_str() == name)
 }
 
-/// A failed worker has no contract error to report through `Session::step`, so it becomes a
-/// rejection of the step with this text.
-fn describe_failure(failure: &Failure) -> String {
+/// A failed worker has no contract error to report through `Session::step`; its step reports
+/// this text.
+fn describe_failure(runtime: &str, failure: &Failure) -> String {
     match failure {
-        Failure::Timeout(waited) => {
-            format!("node worker did not answer within {waited:?} and was killed")
-        }
-        Failure::Died(stderr) => format!("node worker died: {stderr}"),
-        Failure::Refused(error) => format!("node adapter error: {error}"),
+        Failure::Timeout(waited) => format!("the {runtime} worker did not answer within {waited:?} and was killed"),
+        Failure::Died(end) => format!("the {runtime} worker process ended: {end}"),
+        Failure::Refused(error) => format!("worker protocol error: {error}"),
     }
 }
 
+/// A refusal the adapter or its worker wrote (no instance, a worker that could not start).
 fn rejected(stage: RejectStage, message: impl Into<String>) -> StepResult {
-    StepResult::new(Outcome::reject(stage, message))
+    StepResult::new(Outcome::harness_reject(stage, message))
 }
 
 fn next_session_name() -> String {

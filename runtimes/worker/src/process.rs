@@ -1,8 +1,7 @@
-//! One `node worker.mjs` process and the request/reply exchange with it.
+//! One worker process and the request/reply exchange with it.
 
 use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
@@ -12,9 +11,9 @@ use std::time::Duration;
 use serde_json::Value as Json;
 use tempfile::TempDir;
 
+use crate::backend::WorkerCommand;
 use crate::protocol::Reply;
 
-const WORKER_SOURCE: &str = include_str!("../worker.mjs");
 /// How much of the worker's stderr to keep for "worker died" messages.
 const STDERR_TAIL_BYTES: usize = 16 << 10;
 
@@ -35,7 +34,7 @@ pub struct Worker {
     replies: Receiver<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
     stderr_reader: Option<JoinHandle<()>>,
-    /// Holds worker.mjs and the per-instance stdio files; removed after the process is reaped.
+    /// Holds the worker's script and whatever it keeps per instance; removed after the process is reaped.
     _scratch: TempDir,
     next_id: u64,
     dead: bool,
@@ -45,36 +44,39 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(program: &Path) -> Result<Worker, String> {
+    pub fn spawn(worker: &WorkerCommand) -> Result<Worker, String> {
         let scratch = tempfile::Builder::new()
-            .prefix("execmodel-node-")
+            .prefix("execmodel-worker-")
             .tempdir()
-            .map_err(|err| {
-                format!("cannot create a scratch directory for the node worker: {err}")
-            })?;
-        let script = scratch.path().join("worker.mjs");
-        std::fs::write(&script, WORKER_SOURCE)
-            .map_err(|err| format!("cannot write {}: {err}", script.display()))?;
-        let mut child = Command::new(program)
-            .arg("--no-warnings")
-            .arg(&script)
-            .arg(scratch.path())
-            .env_remove("NODE_OPTIONS")
+            .map_err(|err| format!("cannot create a scratch directory for a worker: {err}"))?;
+        let mut command = Command::new(&worker.program);
+        command.args(&worker.args);
+        if let Some((name, source)) = worker.script {
+            let script = scratch.path().join(name);
+            std::fs::write(&script, source).map_err(|err| format!("cannot write {}: {err}", script.display()))?;
+            command.arg(&script);
+        }
+        command.arg(scratch.path());
+        for name in &worker.env_remove {
+            command.env_remove(name);
+        }
+        command.envs(worker.env.iter().map(|(k, v)| (k, v)));
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|err| format!("cannot start {}: {err}", program.display()))?;
+            .map_err(|err| format!("cannot start {}: {err}", worker.program.display()))?;
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
             let _ = child.kill();
             let _ = child.wait();
-            return Err("node worker started without piped stdio".to_string());
+            return Err("the worker started without piped stdio".to_string());
         };
         let (sender, replies) = mpsc::channel();
         std::thread::Builder::new()
-            .name("node-worker-stdout".into())
+            .name("worker-stdout".into())
             .spawn(move || {
                 for line in BufReader::new(stdout).lines() {
                     let Ok(line) = line else { break };
@@ -185,7 +187,7 @@ fn spawn_stderr_reader(
     tail: Arc<Mutex<Vec<u8>>>,
 ) -> Result<JoinHandle<()>, String> {
     std::thread::Builder::new()
-        .name("node-worker-stderr".into())
+        .name("worker-stderr".into())
         .spawn(move || {
             let mut buffer = [0u8; 4096];
             while let Ok(read) = stderr.read(&mut buffer) {

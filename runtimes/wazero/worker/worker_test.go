@@ -1,0 +1,517 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Set in the environment of a child process that should act as the worker itself, so the pipe
+// tests talk to the real serve loop without a separate build.
+const childEnv = "EXECMODEL_WAZERO_WORKER_CHILD"
+
+func TestMain(m *testing.M) {
+	if engine := os.Getenv(childEnv); engine != "" {
+		w, err := newWorker(engine, "")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		err = serve(w, os.Stdin, os.Stdout)
+		w.shutdown()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+var corpus = filepath.Join("..", "..", "..", "corpus")
+
+// ---- an in-process client -------------------------------------------------------------------
+
+type client struct {
+	t      *testing.T
+	w      *worker
+	nextID int
+	loaded map[string]bool
+}
+
+func newClient(t *testing.T, engine string) *client {
+	t.Helper()
+	w, err := newWorker(engine, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.shutdown)
+	return &client{t: t, w: w, loaded: map[string]bool{}}
+}
+
+func (c *client) send(req map[string]any) map[string]any {
+	c.t.Helper()
+	c.nextID++
+	req["id"] = c.nextID
+	line, err := json.Marshal(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	out := c.w.handleLine(line)
+	if bytes.Count(out, []byte("\n")) != 1 || out[len(out)-1] != '\n' {
+		c.t.Fatalf("reply is not one line: %q", out)
+	}
+	answer := decode(c.t, out)
+	if got := answer["id"]; got != json.Number(fmt.Sprint(c.nextID)) {
+		c.t.Fatalf("reply id %v for request %d", got, c.nextID)
+	}
+	return answer
+}
+
+func decode(t *testing.T, line []byte) map[string]any {
+	t.Helper()
+	decoder := json.NewDecoder(bytes.NewReader(line))
+	decoder.UseNumber()
+	var answer map[string]any
+	if err := decoder.Decode(&answer); err != nil {
+		t.Fatalf("reply %q is not JSON: %v", line, err)
+	}
+	return answer
+}
+
+func (c *client) ok(req map[string]any) map[string]any {
+	c.t.Helper()
+	answer := c.send(req)
+	if answer["ok"] != true {
+		c.t.Fatalf("request %v failed: %v", req["op"], answer["error"])
+	}
+	return answer
+}
+
+// open loads `file` (once) and opens a session on it.
+func (c *client) open(file, session string, outputBytes, memoryBytes, deadlineMs int) {
+	c.t.Helper()
+	if !c.loaded[file] {
+		wasm, err := os.ReadFile(filepath.Join(corpus, file))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		c.ok(map[string]any{"op": "load", "module": file, "wasm": base64.StdEncoding.EncodeToString(wasm)})
+		c.loaded[file] = true
+	}
+	c.ok(map[string]any{"op": "open", "session": session, "module": file,
+		"outputBytes": outputBytes, "memoryBytes": memoryBytes, "deadlineMs": deadlineMs})
+}
+
+func (c *client) step(session string, step map[string]any) map[string]any {
+	c.t.Helper()
+	return c.ok(map[string]any{"op": "step", "session": session, "step": step})
+}
+
+func wasi(args ...string) map[string]any {
+	return map[string]any{"args": args, "env": [][]string{}, "stdin": "", "preopen": nil}
+}
+
+func callStep(export string, args []map[string]any, results ...string) map[string]any {
+	if args == nil {
+		args = []map[string]any{}
+	}
+	if results == nil {
+		results = []string{}
+	}
+	return map[string]any{"do": "call", "export": export, "args": args, "results": results}
+}
+
+func outcome(t *testing.T, answer map[string]any) map[string]any {
+	t.Helper()
+	o, ok := answer["outcome"].(map[string]any)
+	if !ok {
+		t.Fatalf("no outcome in %v", answer)
+	}
+	return o
+}
+
+func expectKind(t *testing.T, answer map[string]any, want ...string) map[string]any {
+	t.Helper()
+	o := outcome(t, answer)
+	got := []string{fmt.Sprint(o["kind"])}
+	for _, field := range []string{"trap", "stage", "code"} {
+		if v, ok := o[field]; ok && len(got) < len(want) {
+			got = append(got, fmt.Sprint(v))
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("outcome %v, want %v (reply %v)", got, want, answer)
+	}
+	return o
+}
+
+func stdoutOf(t *testing.T, answer map[string]any) string {
+	t.Helper()
+	raw, err := base64.StdEncoding.DecodeString(answer["stdout"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func implicit(answer map[string]any) string { return fmt.Sprint(answer["implicitCalls"]) }
+
+func i32(v int32) map[string]any {
+	return map[string]any{"type": "i32", "bits": fmt.Sprint(uint32(v))}
+}
+
+func i64(v int64) map[string]any {
+	return map[string]any{"type": "i64", "bits": fmt.Sprint(uint64(v))}
+}
+
+// ---- tests ----------------------------------------------------------------------------------
+
+func TestHello(t *testing.T) {
+	for _, engine := range []string{engineCompiler, engineInterpreter} {
+		c := newClient(t, engine)
+		answer := c.ok(map[string]any{"op": "hello"})
+		if answer["runtime"] != "wazero" || answer["version"] != "v1.12.0" ||
+			answer["protocol"] != json.Number("2") || answer["engine"] != engine {
+			t.Fatalf("hello: %v", answer)
+		}
+	}
+}
+
+func TestProtocolErrors(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	if a := decode(t, c.w.handleLine([]byte("{not json"))); a["ok"] != false || a["id"] != nil {
+		t.Fatalf("malformed line: %v", a)
+	}
+	if a := decode(t, c.w.handleLine([]byte(`{"id":7,"op":"frobnicate"}`))); a["ok"] != false || a["id"] != json.Number("7") {
+		t.Fatalf("unknown op: %v", a)
+	}
+	if a := c.send(map[string]any{"op": "step", "session": "nope", "step": map[string]any{"do": "memory"}}); a["ok"] != false {
+		t.Fatalf("unknown session: %v", a)
+	}
+	a := c.send(map[string]any{"op": "load", "module": "bad", "wasm": base64.StdEncoding.EncodeToString([]byte("\x00asm\x01\x00\x00\x00\x05"))})
+	if a["ok"] != false || a["compile"] != true || a["error"] == "" {
+		t.Fatalf("compile error: %v", a)
+	}
+	c.ok(map[string]any{"op": "close", "session": "never-opened"})
+}
+
+func TestInfiniteLoopHitsTheDeadline(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/infinite_loop.wasm", "s", 1024, 64<<20, 300)
+	expectKind(t, c.step("s", map[string]any{"do": "instantiate", "wasi": wasi("loop")}), "returned")
+	began := time.Now()
+	answer := c.step("s", callStep("_start", nil))
+	elapsed := time.Since(began)
+	o := expectKind(t, answer, "trapped", "deadline")
+	if o["by"] != "harness" || !strings.Contains(o["message"].(string), "deadline of 300 ms") {
+		t.Fatalf("deadline outcome: %v", o)
+	}
+	if elapsed > time.Second {
+		t.Fatalf("the deadline of 300 ms took %v", elapsed)
+	}
+	if answer["hasInstance"] != true {
+		t.Fatalf("the closed module should stay the session's instance: %v", answer)
+	}
+	// The run step ends the same way.
+	c.open("wat/infinite_loop.wasm", "r", 1024, 64<<20, 300)
+	answer = c.step("r", map[string]any{"do": "run", "wasi": wasi("loop")})
+	expectKind(t, answer, "trapped", "deadline")
+	if implicit(answer) != "[_start]" {
+		t.Fatalf("implicit calls: %v", answer)
+	}
+}
+
+func TestExitCodesKeepAllBits(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/exit_1000.wasm", "s", 1024, 64<<20, 1000)
+	answer := c.step("s", map[string]any{"do": "run", "wasi": wasi("exit")})
+	expectKind(t, answer, "exited", "1000")
+	if answer["surfaced"] != "sys.ExitError from InstantiateModule" || implicit(answer) != "[_start]" || answer["hasInstance"] != true {
+		t.Fatalf("exit 1000: %v", answer)
+	}
+	// A call on the closed module: whatever wazero says is recorded.
+	after := c.step("s", callStep("_start", nil))
+	t.Logf("_start again after exit 1000: %v", outcome(t, after))
+
+	c.open("wat/exit_minus_1.wasm", "m", 1024, 64<<20, 1000)
+	expectKind(t, c.step("m", map[string]any{"do": "run", "wasi": wasi("exit")}), "exited", "4294967295")
+}
+
+func TestExitZeroFromStartIsNoError(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/initialize_exits_zero.wasm", "s", 1024, 64<<20, 1000)
+	expectKind(t, c.step("s", map[string]any{"do": "instantiate", "wasi": wasi("r")}), "returned")
+	// Called directly, wazero reports the exit 0 as an ExitError.
+	answer := c.step("s", callStep("_initialize", nil))
+	expectKind(t, answer, "exited", "0")
+	if stdoutOf(t, answer) != "initialize\n" {
+		t.Fatalf("stdout: %v", answer)
+	}
+	t.Logf("bump after exit 0: %v", outcome(t, c.step("s", callStep("bump", nil, "i32"))))
+}
+
+func TestWasiUnstableLinks(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/wasi_unstable.wasm", "s", 1024, 64<<20, 1000)
+	answer := c.step("s", map[string]any{"do": "run", "wasi": wasi("unstable")})
+	expectKind(t, answer, "returned")
+	if stdoutOf(t, answer) != "unstable\n" {
+		t.Fatalf("stdout: %v", answer)
+	}
+}
+
+func TestUnknownImportIsALinkError(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/unknown_import.wasm", "s", 1024, 64<<20, 1000)
+	answer := c.step("s", map[string]any{"do": "run", "wasi": wasi("x")})
+	o := expectKind(t, answer, "rejected", "link")
+	if o["by"] != "runtime" || answer["hasInstance"] != false {
+		t.Fatalf("link error: %v", answer)
+	}
+}
+
+func TestCommandEchoArgsEnvAndOutputCap(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("c/command_echo.wasm", "s", 1<<20, 64<<20, 5000)
+	config := wasi("echo", "one", "two words")
+	config["env"] = [][]string{{"GREETING", "hello there"}}
+	answer := c.step("s", map[string]any{"do": "run", "wasi": config})
+	expectKind(t, answer, "returned")
+	want := "argv[0]=echo\nargv[1]=one\nargv[2]=two words\nGREETING=hello there\n"
+	if got := stdoutOf(t, answer); got != want {
+		t.Fatalf("stdout %q, want %q", got, want)
+	}
+	if implicit(answer) != "[_start]" {
+		t.Fatalf("implicit calls: %v", answer)
+	}
+
+	// main returning 3 becomes proc_exit(3) in wasi-libc's _start.
+	c.open("c/command_echo.wasm", "e", 1<<20, 64<<20, 5000)
+	config = wasi("echo")
+	config["env"] = [][]string{{"EXIT_CODE", "3"}}
+	expectKind(t, c.step("e", map[string]any{"do": "run", "wasi": config}), "exited", "3")
+
+	// A cap of 10 bytes keeps the first 10 and counts the rest.
+	c.open("c/command_echo.wasm", "capped", 10, 64<<20, 5000)
+	answer = c.step("capped", map[string]any{"do": "run", "wasi": wasi("echo", "abc")})
+	if got := stdoutOf(t, answer); got != "argv[0]=ec" {
+		t.Fatalf("capped stdout %q", got)
+	}
+	if answer["stdoutDropped"] != json.Number(fmt.Sprint(len("argv[0]=echo\nargv[1]=abc\n")-10)) {
+		t.Fatalf("dropped: %v", answer)
+	}
+}
+
+func TestStackOverflow(t *testing.T) {
+	for _, engine := range []string{engineCompiler, engineInterpreter} {
+		t.Run(engine, func(t *testing.T) {
+			c := newClient(t, engine)
+			c.open("wat/stack_overflow.wasm", "run", 1024, 64<<20, 10000)
+			o := expectKind(t, c.step("run", map[string]any{"do": "run", "wasi": wasi("so")}), "trapped", "stack-overflow")
+			t.Logf("%s run: %q", engine, firstLine(o["message"].(string)))
+			c.open("wat/stack_overflow.wasm", "call", 1024, 64<<20, 10000)
+			expectKind(t, c.step("call", map[string]any{"do": "instantiate", "wasi": wasi("so")}), "returned")
+			expectKind(t, c.step("call", callStep("_start", nil)), "trapped", "stack-overflow")
+			// A trap does not close the module: it traps the same way again.
+			expectKind(t, c.step("call", callStep("_start", nil)), "trapped", "stack-overflow")
+		})
+	}
+}
+
+func TestMemoryBombIsBounded(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/memory_bomb.wasm", "s", 1024, 64<<20, 10000)
+	expectKind(t, c.step("s", map[string]any{"do": "instantiate", "wasi": wasi("bomb")}), "returned")
+	expectKind(t, c.step("s", callStep("_start", nil)), "trapped", "unreachable")
+	pages := outcome(t, c.step("s", map[string]any{"do": "memory"}))["values"].([]any)[0].(map[string]any)
+	if pages["bits"] != "1024" {
+		t.Fatalf("pages after the bomb under a 64 MiB cap: %v", pages)
+	}
+	// Reading past the end is refused by the harness with the exact text.
+	o := expectKind(t, c.step("s", map[string]any{"do": "read", "offset": 64 << 20, "length": 1}), "rejected", "call")
+	if o["message"] != "memory access of 1 bytes at 67108864 is outside the memory (67108864 bytes)" || o["by"] != "harness" {
+		t.Fatalf("out of range read: %v", o)
+	}
+	// A cap below the declared minimum fails the instantiation.
+	c.open("wat/memory_bomb.wasm", "tiny", 1024, 1000, 10000)
+	o = expectKind(t, c.step("tiny", map[string]any{"do": "run", "wasi": wasi("bomb")}), "rejected", "instantiate")
+	if !strings.Contains(o["message"].(string), "over limit") {
+		t.Fatalf("under the minimum: %v", o)
+	}
+}
+
+func TestTypedValues(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/typed_values.wasm", "s", 1024, 64<<20, 1000)
+	expectKind(t, c.step("s", map[string]any{"do": "instantiate", "wasi": wasi("tv")}), "returned")
+	values := func(answer map[string]any) string {
+		var parts []string
+		for _, v := range outcome(t, answer)["values"].([]any) {
+			value := v.(map[string]any)
+			parts = append(parts, fmt.Sprintf("%v:%v", value["type"], value["bits"]))
+		}
+		return strings.Join(parts, " ")
+	}
+	if got := values(c.step("s", callStep("add_i64", []map[string]any{i64(5000000000), i64(-1)}, "i64"))); got != "i64:4999999999" {
+		t.Fatalf("add_i64: %s", got)
+	}
+	if got := values(c.step("s", callStep("negate_i32", []map[string]any{i32(-2147483648)}, "i32"))); got != "i32:2147483648" {
+		t.Fatalf("negate_i32: %s", got)
+	}
+	if got := values(c.step("s", callStep("half_f32", []map[string]any{{"type": "f32", "bits": "1077936128"}}, "f32"))); got != "f32:1069547520" {
+		t.Fatalf("half_f32: %s", got)
+	}
+	nan := map[string]any{"type": "f64", "bits": fmt.Sprint(uint64(0x7ff8000000000001))}
+	if got := values(c.step("s", callStep("neg_f64", []map[string]any{nan}, "f64"))); got != fmt.Sprintf("f64:%d", uint64(0xfff8000000000001)) {
+		t.Fatalf("neg_f64 of a NaN: %s", got)
+	}
+	if got := values(c.step("s", callStep("swap", []map[string]any{i32(1), i64(2)}, "i64", "i32"))); got != "i64:2 i32:1" {
+		t.Fatalf("swap: %s", got)
+	}
+	o := expectKind(t, c.step("s", callStep("add_i64", []map[string]any{i32(1), i32(2)}, "i64")), "rejected", "call")
+	if o["message"] != "export add_i64 takes (i64, i64) but the step passes (i32, i32)" || o["by"] != "harness" {
+		t.Fatalf("wrong types: %v", o)
+	}
+	expectKind(t, c.step("s", callStep("negate_i32", nil, "i32")), "rejected", "call")
+	expectKind(t, c.step("s", callStep("swap", []map[string]any{i32(1), i64(2)}, "i32")), "rejected", "call")
+	o = expectKind(t, c.step("s", callStep("nope", nil)), "rejected", "call")
+	if o["message"] != "the instance has no exported function nope" {
+		t.Fatalf("missing export: %v", o)
+	}
+}
+
+func TestStartSectionOutcomes(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	c.open("wat/start_section_exits.wasm", "e", 1024, 64<<20, 1000)
+	answer := c.step("e", map[string]any{"do": "instantiate", "wasi": wasi("x")})
+	expectKind(t, answer, "exited", "3")
+	if answer["surfaced"] != "sys.ExitError from the start section" || answer["hasInstance"] != false {
+		t.Fatalf("start section exit: %v", answer)
+	}
+	c.open("wat/start_section_traps.wasm", "t", 1024, 64<<20, 1000)
+	expectKind(t, c.step("t", map[string]any{"do": "run", "wasi": wasi("x")}), "trapped", "unreachable")
+	c.open("wat/start_with_params.wasm", "p", 1024, 64<<20, 1000)
+	expectKind(t, c.step("p", map[string]any{"do": "run", "wasi": wasi("x")}), "rejected", "run")
+}
+
+// ---- the real serve loop over pipes ---------------------------------------------------------
+
+type child struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	nextID int
+}
+
+func startChild(t *testing.T) *child {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"="+engineCompiler)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := &child{t: t, cmd: cmd, stdin: stdin, stdout: bufio.NewReader(stdout)}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		}
+	})
+	return c
+}
+
+// request sends one line and reads one whole reply line, however long.
+func (c *child) request(req map[string]any) (map[string]any, int) {
+	c.t.Helper()
+	c.nextID++
+	req["id"] = c.nextID
+	line, _ := json.Marshal(req)
+	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
+		c.t.Fatal(err)
+	}
+	reply, err := c.stdout.ReadBytes('\n')
+	if err != nil {
+		c.t.Fatalf("reading the reply: %v", err)
+	}
+	answer := decode(c.t, reply)
+	if answer["ok"] != true || answer["id"] != json.Number(fmt.Sprint(c.nextID)) {
+		c.t.Fatalf("request %v: %v", req["op"], answer)
+	}
+	return answer, len(reply)
+}
+
+func TestLargeReplyOverAPipe(t *testing.T) {
+	c := startChild(t)
+	wasm, err := os.ReadFile(filepath.Join(corpus, "wat", "memory_bomb.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.request(map[string]any{"op": "hello"})
+	c.request(map[string]any{"op": "load", "module": "bomb", "wasm": base64.StdEncoding.EncodeToString(wasm)})
+	c.request(map[string]any{"op": "open", "session": "s", "module": "bomb", "outputBytes": 1024, "memoryBytes": 4 << 20, "deadlineMs": 5000})
+	step := func(s map[string]any) (map[string]any, int) {
+		return c.request(map[string]any{"op": "step", "session": "s", "step": s})
+	}
+	step(map[string]any{"do": "instantiate", "wasi": wasi("bomb")})
+	// Grow the memory to the 4 MiB cap, then write and read back 3 MiB through the pipe.
+	answer, _ := step(callStep("_start", nil))
+	expectKind(t, answer, "trapped", "unreachable")
+	pattern := make([]byte, 3<<20)
+	if _, err := rand.Read(pattern); err != nil {
+		t.Fatal(err)
+	}
+	answer, _ = step(map[string]any{"do": "write", "offset": 1 << 20, "bytes": base64.StdEncoding.EncodeToString(pattern)})
+	expectKind(t, answer, "returned")
+	answer, size := step(map[string]any{"do": "read", "offset": 1 << 20, "length": len(pattern)})
+	got, err := base64.StdEncoding.DecodeString(outcome(t, answer)["bytes"].(string))
+	if err != nil || !bytes.Equal(got, pattern) {
+		t.Fatalf("read back %d bytes (err %v), want the %d written", len(got), err, len(pattern))
+	}
+	if size < 4<<20 {
+		t.Fatalf("reply of %d bytes is too short", size)
+	}
+	// The worker exits when its stdin closes.
+	_ = c.stdin.Close()
+	done := make(chan error, 1)
+	go func() { done <- c.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("worker exit: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the worker did not exit after stdin closed")
+	}
+}
+
+func TestPanicInHandlingIsAnsweredNotFatal(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	// A session whose module is missing makes the instantiate step dereference nil.
+	c.w.sessions["broken"] = &session{stdout: newCapture(0), stderr: newCapture(0)}
+	answer := c.send(map[string]any{"op": "step", "session": "broken", "step": map[string]any{"do": "run", "wasi": wasi("x")}})
+	if answer["ok"] != false || !strings.Contains(fmt.Sprint(answer["error"]), "the worker panicked") {
+		t.Fatalf("panic reply: %v", answer)
+	}
+	c.ok(map[string]any{"op": "hello"})
+}

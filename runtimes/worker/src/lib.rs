@@ -1,0 +1,24 @@
+//! The worker protocol: runtimes that live in another language (node, wazero, Chicory, Bun, the
+//! JavaScript WASI polyfills), each driven through a long-lived worker process that speaks
+//! line-delimited JSON (`docs/worker-protocol.md`).
+//!
+//! This crate is the Rust side, shared by every such runtime: it spawns workers and keeps a pool
+//! of them (a session holds one for its whole life, so killing one at a deadline ends only that
+//! trial's instance), replaces a worker that died, waits each guest step's deadline plus a
+//! margin and then kills the worker (`trapped deadline`, written by the harness), carries
+//! typed values, memory reads and writes, and replies of any size, and turns replies into
+//! outcomes. A runtime is a [`Backend`]: how to find its worker program and start it, and the few
+//! answers only its language gives.
+
+mod backend;
+pub mod conformance;
+pub mod exports;
+mod pool;
+mod process;
+pub mod protocol;
+mod runtime;
+mod session;
+
+pub use backend::{Backend, Prepared, WorkerCommand};
+pub use protocol::Thrown;
+pub use runtime::{WorkerModule, WorkerRuntime};
