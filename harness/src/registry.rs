@@ -39,6 +39,12 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
         embedded: false,
         make: || execmodel_wazero::runtime(execmodel_wazero::Engine::Interpreter),
     },
+    RuntimeEntry { name: "chicory", embedded: false, make: || execmodel_chicory::runtime(execmodel_chicory::Engine::Interpreter) },
+    RuntimeEntry {
+        name: "chicory-compiler",
+        embedded: false,
+        make: || execmodel_chicory::runtime(execmodel_chicory::Engine::Compiler),
+    },
     RuntimeEntry { name: "wasmtime-cli", embedded: false, make: || execmodel_cli::runtime("wasmtime-cli") },
     RuntimeEntry { name: "wazero-cli", embedded: false, make: || execmodel_cli::runtime("wazero-cli") },
     RuntimeEntry { name: "wasmedge", embedded: false, make: || execmodel_cli::runtime("wasmedge") },
@@ -53,7 +59,7 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
 /// with the matching cargo feature run it) or another engine of the same runtime. The main
 /// column's deviation tables apply to the other unless it has its own, so an expectation file
 /// records only what differs between the two.
-pub const OLDER_MAJORS: &[(&str, &str)] = &[("wasmtime-36", "wasmtime"), ("wazero-interpreter", "wazero")];
+pub const OLDER_MAJORS: &[(&str, &str)] = &[("wasmtime-36", "wasmtime"), ("wazero-interpreter", "wazero"), ("chicory-compiler", "chicory")];
 
 /// The names expectation files may use: every runtime of this build and every optional one.
 pub fn known_names() -> Vec<&'static str> {

@@ -61,10 +61,61 @@ impl Doctor {
                 println!("node  MISSING: the node adapter needs node ≥ {NODE_MIN_MAJOR}\n      install: apt-get install -y nodejs (check `node --version` ≥ {NODE_MIN_MAJOR})");
             }
         }
+        for tool in RUNTIME_TOOLS {
+            match tool.version() {
+                Some(version) => println!("{:<5} present: {version} (for {})", tool.program, tool.columns),
+                None => {
+                    all_present = false;
+                    println!("{:<5} MISSING: the {} columns need it (they are ignored without it)\n      install: {}", tool.program, tool.columns, tool.install);
+                }
+            }
+        }
         if all_present {
             println!("everything is installed");
         }
         Ok(())
+    }
+}
+
+/// A program an out-of-process runtime column needs; its adapter builds the worker with it on
+/// first use and says why a column is unavailable in more detail.
+struct RuntimeTool {
+    program: &'static str,
+    version_args: &'static [&'static str],
+    columns: &'static str,
+    install: &'static str,
+}
+
+const RUNTIME_TOOLS: &[RuntimeTool] = &[
+    RuntimeTool {
+        program: "go",
+        version_args: &["env", "GOVERSION"],
+        columns: "wazero, wazero-interpreter",
+        install: "Go ≥ 1.25 from https://go.dev/doc/install",
+    },
+    RuntimeTool {
+        program: "java",
+        version_args: &["-version"],
+        columns: "chicory, chicory-compiler",
+        install: "apt-get install -y openjdk-17-jdk-headless",
+    },
+    RuntimeTool {
+        program: "mvn",
+        version_args: &["-v", "-B"],
+        columns: "chicory, chicory-compiler",
+        install: "apt-get install -y maven",
+    },
+];
+
+impl RuntimeTool {
+    /// The first line the program prints about its version (java prints it on stderr).
+    fn version(&self) -> Option<String> {
+        let output = Command::new(self.program).args(self.version_args).output().ok()?;
+        if !output.status.success() {
+            return None;
+        }
+        let printed = [output.stdout, output.stderr].concat();
+        Some(String::from_utf8_lossy(&printed).lines().next()?.trim().to_string())
     }
 }
 

@@ -67,6 +67,7 @@ impl NodeBackend {
             env_remove: vec!["NODE_OPTIONS".to_string()],
             env: Vec::new(),
             script: Some(("worker.mjs", WORKER_SOURCE)),
+            script_args: Vec::new(),
         }
     }
 }

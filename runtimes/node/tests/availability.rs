@@ -81,16 +81,15 @@ read step; echo 'simulated crash' >&2; exit 3"#,
         Outcome::Crashed { message, by } => {
             assert_eq!(*by, execmodel_contract::Author::Harness);
             assert!(
-                message.starts_with("the node worker process ended:") && message.contains("simulated crash"),
+                message.starts_with("the node worker's host process exited with status 3;") && message.contains("simulated crash"),
                 "{message}"
             );
-            assert!(message.contains("exit status: 3"), "{message}");
         }
         other => panic!("{other:?}"),
     }
     let after = session.step(&Step::MemoryPages).outcome;
     assert!(
-        matches!(&after, Outcome::Rejected { message, .. } if message.contains("the node worker process ended")),
+        matches!(&after, Outcome::Rejected { message, .. } if message.contains("the node worker's host process exited")),
         "{after:?}"
     );
 }

@@ -49,8 +49,8 @@ impl Backend for WazeroBackend {
     }
 
     fn probe(&self) -> Result<String, Unavailable> {
-        let program = program::worker_program()?;
-        program::hello(&program, self.engine_flag())
+        let command = self.command().map_err(Unavailable)?;
+        execmodel_worker::ask_version(&command, "wazero")
     }
 
     fn command(&self) -> Result<WorkerCommand, String> {
@@ -59,7 +59,7 @@ impl Backend for WazeroBackend {
         if let Some(cache) = execmodel_cache::default_root() {
             env.push(("EXECMODEL_WAZERO_CACHE".to_string(), cache.join("wazero").to_string_lossy().into_owned()));
         }
-        Ok(WorkerCommand { program, args: vec![self.engine_flag().to_string()], env_remove: Vec::new(), env, script: None })
+        Ok(WorkerCommand { program, args: vec![self.engine_flag().to_string()], env_remove: Vec::new(), env, script: None, script_args: Vec::new() })
     }
 }
 

@@ -16,8 +16,10 @@ pub struct WorkerCommand {
     pub env_remove: Vec<String>,
     pub env: Vec<(String, String)>,
     /// A script the program runs, written into the worker's scratch directory first: its file
-    /// name and contents. The command line is `program args… [script] scratch-directory`.
+    /// name and contents. The command line is `program args… [script script_args…] scratch-directory`.
     pub script: Option<(&'static str, &'static str)>,
+    /// The script's own arguments (e.g. node's worker told which WASI implementation to use).
+    pub script_args: Vec<String>,
 }
 
 /// The module as one memory cap needs it: most workers enforce the cap themselves; node's V8

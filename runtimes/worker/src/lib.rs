@@ -11,8 +11,10 @@
 //! answers only its language gives.
 
 mod backend;
+mod build;
 pub mod conformance;
 pub mod exports;
+mod hello;
 mod pool;
 mod process;
 pub mod protocol;
@@ -20,5 +22,7 @@ mod runtime;
 mod session;
 
 pub use backend::{Backend, Prepared, WorkerCommand};
+pub use build::WorkerBuild;
+pub use hello::ask_version;
 pub use protocol::Thrown;
 pub use runtime::{WorkerModule, WorkerRuntime};

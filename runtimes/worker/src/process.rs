@@ -22,7 +22,7 @@ const STDERR_TAIL_BYTES: usize = 16 << 10;
 pub enum Failure {
     /// No reply in time; the worker has been killed.
     Timeout(Duration),
-    /// The process is gone (or its pipes broke); the text is the end of its stderr.
+    /// The process is gone (or its pipes broke): how it ended, and the end of its stderr.
     Died(String),
     /// The worker answered `ok: false` (a bug on our side of the protocol) or garbage.
     Refused(String),
@@ -55,6 +55,7 @@ impl Worker {
             let script = scratch.path().join(name);
             std::fs::write(&script, source).map_err(|err| format!("cannot write {}: {err}", script.display()))?;
             command.arg(&script);
+            command.args(&worker.script_args);
         }
         command.arg(scratch.path());
         for name in &worker.env_remove {
@@ -110,7 +111,7 @@ impl Worker {
     /// killed; after `Timeout` or `Died` the worker is unusable.
     pub fn request(&mut self, mut request: Json, timeout: Duration) -> Result<Reply, Failure> {
         if self.dead {
-            return Err(Failure::Died("the worker was already stopped".to_string()));
+            return Err(Failure::Died("had already been stopped".to_string()));
         }
         self.next_id += 1;
         let id = self.next_id;
@@ -153,11 +154,14 @@ impl Worker {
     /// Reap the process and describe its end with its stderr.
     fn died(&mut self) -> Failure {
         self.stop();
-        let status = self
-            .child
-            .wait()
-            .map(|status| status.to_string())
-            .unwrap_or_default();
+        // A runtime may end its host process itself (Bun's proc_exit calls process.exit).
+        let status = match self.child.wait() {
+            Ok(status) => match status.code() {
+                Some(code) => format!("exited with status {code}"),
+                None => format!("ended: {status}"),
+            },
+            Err(err) => format!("ended and could not be reaped: {err}"),
+        };
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }

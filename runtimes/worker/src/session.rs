@@ -281,7 +281,7 @@ fn stage_named(name: &str) -> Option<RejectStage> {
 fn describe_failure(runtime: &str, failure: &Failure) -> String {
     match failure {
         Failure::Timeout(waited) => format!("the {runtime} worker did not answer within {waited:?} and was killed"),
-        Failure::Died(end) => format!("the {runtime} worker process ended: {end}"),
+        Failure::Died(end) => format!("the {runtime} worker's host process {end}"),
         Failure::Refused(error) => format!("worker protocol error: {error}"),
     }
 }

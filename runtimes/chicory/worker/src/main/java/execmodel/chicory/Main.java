@@ -19,7 +19,7 @@ import java.util.Optional;
  * process's stdout; it is captured per instance and returned in step replies.
  *
  * <pre>
- *   java -jar execmodel-chicory-worker.jar [--engine=interpreter|compiler]
+ *   java -jar execmodel-chicory-worker.jar [--engine=interpreter|compiler] [SCRATCH-DIR]
  *   java -jar execmodel-chicory-worker.jar [--engine=...] --probe FILE.wasm...
  * </pre>
  *
@@ -32,6 +32,7 @@ public final class Main {
     public static void main(String[] args) throws IOException {
         String engine = Worker.ENGINE_INTERPRETER;
         List<String> probe = null;
+        String scratch = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (probe != null) {
@@ -40,6 +41,10 @@ public final class Main {
                 engine = arg.substring("--engine=".length());
             } else if (arg.equals("--probe")) {
                 probe = new ArrayList<>();
+            } else if (!arg.startsWith("-") && scratch == null) {
+                // The adapter appends a scratch directory to every worker's command line; this
+                // worker keeps everything in memory and does not use it.
+                scratch = arg;
             } else {
                 System.err.println("chicory-worker: unknown argument " + arg);
                 System.exit(2);
