@@ -33,6 +33,13 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
     },
     RuntimeEntry { name: "wasmi", embedded: true, make: execmodel_wasmi::runtime },
     RuntimeEntry { name: "node", embedded: false, make: execmodel_node::runtime },
+    RuntimeEntry { name: "wasm-util", embedded: false, make: || execmodel_node::polyfill_runtime(execmodel_node::Wasi::WasmUtil) },
+    RuntimeEntry {
+        name: "browser-wasi-shim",
+        embedded: false,
+        make: || execmodel_node::polyfill_runtime(execmodel_node::Wasi::BrowserWasiShim),
+    },
+    RuntimeEntry { name: "bun", embedded: false, make: execmodel_node::bun_runtime },
     RuntimeEntry { name: "wazero", embedded: false, make: || execmodel_wazero::runtime(execmodel_wazero::Engine::Compiler) },
     RuntimeEntry {
         name: "wazero-interpreter",

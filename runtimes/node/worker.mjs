@@ -1,5 +1,6 @@
-// The node side of execmodel-node: runs WebAssembly modules under `node:wasi` on behalf of the
-// Rust adapter. One request per line on stdin, one response per line on stdout (JSON).
+// The JavaScript side of execmodel-node: runs WebAssembly modules under a JavaScript WASI
+// implementation on behalf of the Rust adapter. One request per line on stdin, one response per
+// line on stdout (JSON).
 //
 //   {"id":1,"op":"load","module":"m1","wasm":"<base64>"}         -> {"id":1,"ok":true}
 //   {"id":2,"op":"open","session":"s1","module":"m1","outputBytes":1048576}
@@ -9,20 +10,37 @@
 //   {"id":4,"op":"close","session":"s1"}
 //
 // A failed request answers {"id":N,"ok":false,"error":"..."}. The guest's stdio never touches this
-// process's stdout: WASI gets file descriptors of scratch files, read back after each step.
+// process's stdout: node:wasi gets file descriptors of scratch files, read back after each step;
+// the other implementations write through callbacks into per-instance buffers.
 // The protocol is docs/worker-protocol.md (version 2).
 //
-// argv[2] is a scratch directory owned by the adapter (removed when the worker is dropped).
+// Command line: `worker.mjs [--wasi=IMPL] [--packages=DIR] SCRATCH` (flags before or after the
+// scratch directory, which is owned by the adapter and removed when the worker is dropped).
+//
+//   --wasi=node               (default) `node:wasi` of the program running this script: node's own
+//                             under node, Bun's own implementation under Bun (`bun worker.mjs …`).
+//   --wasi=wasm-util          the WASI class of npm `@tybys/wasm-util`, on node.
+//   --wasi=browser-wasi-shim  npm `@bjorn3/browser_wasi_shim`, on node.
+//   --packages=DIR            a directory holding node_modules with those packages (see
+//                             runtimes/node/packages/); read only when a polyfill is selected.
+//
+// Each implementation gets the same WASI configuration as far as its API can take it and is run
+// the way its own documentation runs a module; where it cannot take part of the configuration,
+// the comment at its constructor says so. Nothing is added to make a library pass or fail.
 
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import readline from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { WASI } from 'node:wasi';
 import { Worker } from 'node:worker_threads';
 
-const scratch = process.argv[2];
+const commandLine = parseCommandLine(process.argv.slice(2));
+const scratch = commandLine.scratch;
 const modules = new Map();
 const sessions = new Map();
+const flavour = await chooseFlavour(commandLine);
 
 startOrphanWatchdog();
 
@@ -66,7 +84,7 @@ input.on('close', () => {
 function handle(request) {
   switch (request.op) {
     case 'hello':
-      return { runtime: 'node', version: process.version, protocol: 2 };
+      return { runtime: flavour.runtime, version: flavour.version, protocol: 2 };
     case 'load':
       modules.set(request.module, new WebAssembly.Module(Buffer.from(request.wasm, 'base64')));
       return {};
@@ -102,7 +120,82 @@ function closeSession(name) {
   const session = sessions.get(name);
   if (!session) return;
   sessions.delete(name);
-  if (session.live) releaseInstanceFiles(session.live);
+  if (session.live && !session.live.buffered) releaseInstanceFiles(session.live);
+}
+
+// ---- the WASI implementation -------------------------------------------------------------------
+
+function parseCommandLine(args) {
+  const parsed = { scratch: undefined, wasi: 'node', packages: undefined };
+  for (const arg of args) {
+    if (arg.startsWith('--wasi=')) parsed.wasi = arg.slice('--wasi='.length);
+    else if (arg.startsWith('--packages=')) parsed.packages = arg.slice('--packages='.length);
+    else if (arg.startsWith('--')) startupFailure(`unknown flag ${arg}`);
+    else if (parsed.scratch === undefined) parsed.scratch = arg;
+    else startupFailure(`unexpected argument ${arg}`);
+  }
+  if (parsed.scratch === undefined) startupFailure('no scratch directory given');
+  return parsed;
+}
+
+function startupFailure(message) {
+  process.stderr.write(`worker.mjs: ${message}\n`);
+  process.exit(2);
+}
+
+// What differs between the implementations: how an instance's WASI object is made (`newLive`),
+// what `run` does, and how an exit comes out of them.
+async function chooseFlavour({ wasi, packages }) {
+  const bun = typeof process.versions.bun === 'string';
+  if (wasi === 'node') {
+    return bun ? bunFlavour() : nodeFlavour();
+  }
+  if (bun) startupFailure(`--wasi=${wasi} runs on node only; under Bun the column is Bun's own node:wasi`);
+  if (packages === undefined) startupFailure(`--wasi=${wasi} needs --packages=DIR (a directory with node_modules)`);
+  // Library diagnostics printed with console.log go to this process's stderr, which the adapter
+  // keeps, instead of into the replies on stdout. Guest output never goes through the console.
+  console.log = console.info = console.debug = console.error;
+  switch (wasi) {
+    case 'wasm-util':
+      return wasmUtilFlavour(await loadPackage(packages, '@tybys/wasm-util'));
+    case 'browser-wasi-shim':
+      return browserWasiShimFlavour(await loadPackage(packages, '@bjorn3/browser_wasi_shim'));
+    default:
+      return startupFailure(`unknown --wasi=${wasi} (node, wasm-util, browser-wasi-shim)`);
+  }
+}
+
+// The package as node resolves it from DIR/node_modules, and its version from its package.json
+// (whose `exports` do not list package.json, so it is found beside the resolved file).
+async function loadPackage(dir, name) {
+  const require = createRequire(path.join(path.resolve(dir), 'package.json'));
+  let resolved;
+  try {
+    resolved = require.resolve(name);
+  } catch (err) {
+    startupFailure(`cannot find ${name} from ${dir}: ${err.message}`);
+  }
+  const namespace = await import(pathToFileURL(resolved).href);
+  for (let at = path.dirname(resolved); ; at = path.dirname(at)) {
+    const manifest = path.join(at, 'package.json');
+    if (fs.existsSync(manifest)) {
+      const json = JSON.parse(fs.readFileSync(manifest, 'utf8'));
+      if (json.name === name) return { namespace, version: json.version };
+    }
+    if (path.dirname(at) === at) startupFailure(`no package.json of ${name} above ${resolved}`);
+  }
+}
+
+function nodeFlavour() {
+  return {
+    runtime: 'node',
+    version: process.version,
+    newLive: newLiveInstance,
+    run,
+    exitOf: (live, err) => (typeof err === 'symbol' ? { code: live.wasi[err] } : null),
+    callExitSurfaced: (err) =>
+      typeof err === 'symbol' ? "thrown out of the export call as node's private exit symbol; the code read from the WASI object" : null,
+  };
 }
 
 // ---- steps -------------------------------------------------------------------------------------
@@ -115,8 +208,8 @@ function step(session, request) {
     case 'instantiate':
     case 'run':
       if (live) throw new Error('the session already has an instance');
-      session.live = newLiveInstance(session, request.wasi);
-      outcome = request.do === 'run' ? run(session.live, notes) : instantiate(session.live);
+      session.live = flavour.newLive(session, request.wasi);
+      outcome = request.do === 'run' ? flavour.run(session.live, notes) : instantiate(session.live);
       break;
     case 'call':
       outcome = call(live, request, notes);
@@ -141,6 +234,9 @@ function step(session, request) {
 // `wasi.initialize` (node 20 has no `finalizeBindings`), so a WASI call from an export called
 // straight after instantiation throws ERR_WASI_NOT_STARTED, as node's own
 // test/wasi/test-wasi-not-started.js asserts. That is node's answer to such a sequence.
+// The other implementations likewise bind memory only in their start/initialize (wasm-util also
+// in `finalizeBindings`, which the worker does not call): what their WASI functions do before
+// that is their answer.
 function instantiate(live) {
   return makeInstance(live) ?? returned([]);
 }
@@ -177,6 +273,63 @@ function run(live, notes) {
   }
 }
 
+// `run` for the implementations other than node's node:wasi: the same policy (`start` when the
+// module exports `_start`, else `initialize`), through the library's own method. An
+// implementation without `initialize` (Bun's) is asked for its only entry point, `start`, and
+// `surfaced` says so. Their refusals are plain errors (no `ERR_*` code), so the library is handed
+// the instance's exports with `_start`/`_initialize` wrapped only to record whether it called them
+// itself (see `observedInstance`); the outcome is whatever the method returned or threw.
+function runObserved(live, notes) {
+  const made = makeInstance(live);
+  if (made) return made;
+  const wanted = '_start' in live.instance.exports ? 'start' : 'initialize';
+  const method = typeof live.wasi[wanted] === 'function' ? wanted : flavour.insteadOf?.(wanted);
+  if (typeof live.wasi[method] !== 'function') {
+    return rejected('run', `the WASI object of ${flavour.label} has no ${wanted}() method`);
+  }
+  if (method !== wanted) notes.surfaced = flavour.calledInstead(wanted, method);
+  const beforeExit = live.exitCalls;
+  let value;
+  try {
+    value = live.wasi[method](observedInstance(live.instance, notes.implicitCalls));
+  } catch (err) {
+    notes.surfaced = flavour.exitSurfaced(err, `wasi.${method}()`) ?? notes.surfaced;
+    return thrown(live, err, 'run');
+  }
+  if (live.exitCalls > beforeExit) {
+    if (typeof value === 'number') {
+      notes.surfaced = flavour.exitReturned(method);
+      return exited(value);
+    }
+    notes.surfaced = `proc_exit was called and wasi.${method}() returned ${String(value)}`;
+  }
+  return returned([]);
+}
+
+// The instance as handed to a library's start()/initialize(): a frozen object whose `exports`
+// hold the instance's own export values (the same memory, globals, tables, functions), except
+// that `_start` and `_initialize`, when functions, record their name in `calls` and then call the
+// instance's function with the same arguments, returning what it returns. None of these libraries
+// checks that it was given a WebAssembly.Instance; they read `exports.memory`, `_start` and
+// `_initialize` only.
+function observedInstance(instance, calls) {
+  const exports = Object.create(null);
+  for (const [name, value] of Object.entries(instance.exports)) {
+    const entry = (name === '_start' || name === '_initialize') && typeof value === 'function';
+    exports[name] = entry ? recordingCall(name, value, calls) : value;
+  }
+  return Object.freeze({ exports: Object.freeze(exports) });
+}
+
+function recordingCall(name, fn, calls) {
+  return {
+    [name](...args) {
+      calls.push(name);
+      return fn(...args);
+    },
+  }[name];
+}
+
 function call(live, { export: name, args, results }, notes) {
   if (!live || !live.instance) return rejected('call', 'there is no instance to call');
   const fn = live.instance.exports[name];
@@ -185,7 +338,8 @@ function call(live, { export: name, args, results }, notes) {
   try {
     value = fn(...args.map(fromWire));
   } catch (err) {
-    if (typeof err === 'symbol') notes.surfaced = "thrown out of the export call as node's private exit symbol; the code read from the WASI object";
+    const surfaced = flavour.callExitSurfaced(err);
+    if (surfaced) notes.surfaced = surfaced;
     return thrown(live, err, 'call');
   }
   const values = results.length === 1 ? [value] : results.length === 0 ? [] : Array.from(value);
@@ -233,7 +387,7 @@ function makeInstance(live) {
   }
 }
 
-// ---- one instance: WASI context, wrapped imports, captured output --------------------------------
+// ---- node's node:wasi: WASI context, wrapped imports, captured output -----------------------------
 
 function newLiveInstance(session, wasi) {
   const base = path.join(scratch, session.name);
@@ -263,14 +417,13 @@ function newLiveInstance(session, wasi) {
     stdout,
     stderr,
   };
-  live.imports = wrapImports(live);
+  live.imports = wrapImports(live, live.wasi.getImportObject());
   return live;
 }
 
 // Wrap each WASI function to learn (a) that the guest called `proc_exit` and (b) which errors
 // came out of a WASI function rather than out of wasm itself. Behaviour is unchanged.
-function wrapImports(live) {
-  const imports = live.wasi.getImportObject();
+function wrapImports(live, imports) {
   const wrapped = {};
   for (const [namespace, functions] of Object.entries(imports)) {
     wrapped[namespace] = {};
@@ -318,6 +471,11 @@ function takeCapture(capture) {
 
 function takeOutput(live) {
   if (!live) return { stdout: '', stderr: '' };
+  if (live.buffered) {
+    const stdout = takeBuffered(live.stdout);
+    const stderr = takeBuffered(live.stderr);
+    return { stdout: stdout.bytes, stderr: stderr.bytes, stdoutDropped: stdout.dropped, stderrDropped: stderr.dropped };
+  }
   const stdout = takeCapture(live.stdout);
   const stderr = takeCapture(live.stderr);
   return { stdout, stderr, stdoutDropped: live.stdout.dropped, stderrDropped: live.stderr.dropped };
@@ -345,6 +503,260 @@ function refersTo(fd, file) {
   }
 }
 
+// ---- output written through callbacks (every implementation but node's) -------------------------
+
+// What the implementation handed to its output callback, kept within the per-instance budget;
+// the rest is counted as dropped. `take` returns what arrived since the last step.
+function newBuffer(budget) {
+  return { chunks: [], budget, dropped: 0 };
+}
+
+function keep(buffer, bytes) {
+  const kept = Math.max(Math.min(bytes.length, buffer.budget), 0);
+  // A copy: some implementations pass a view of the guest's memory.
+  if (kept > 0) buffer.chunks.push(Buffer.from(bytes.subarray(0, kept)));
+  buffer.budget -= kept;
+  buffer.dropped += bytes.length - kept;
+}
+
+function takeBuffered(buffer) {
+  const bytes = Buffer.concat(buffer.chunks).toString('base64');
+  const dropped = buffer.dropped;
+  buffer.chunks = [];
+  buffer.dropped = 0;
+  return { bytes, dropped };
+}
+
+// The line-buffered callbacks of the polyfills pass each complete line as a string without its
+// newline; the guest wrote the line's bytes and then "\n". Both decode UTF-8 without `fatal`, so
+// invalid bytes arrive as U+FFFD, and a last line without a newline is never passed at all.
+const utf8 = new TextEncoder();
+function keepLine(buffer, line) {
+  keep(buffer, utf8.encode(`${line}\n`));
+}
+
+function newBufferedLive(session, wasi, imports) {
+  const live = {
+    buffered: true,
+    module: session.module,
+    wasi,
+    instance: null,
+    exitCalls: 0,
+    importFailures: new WeakMap(),
+    stdout: null,
+    stderr: null,
+  };
+  live.imports = wrapImports(live, imports);
+  return live;
+}
+
+// ---- Bun's node:wasi ------------------------------------------------------------------------------
+//
+// Bun implements `node:wasi` itself, in JavaScript (derived from wasi-js):
+// https://github.com/oven-sh/bun/blob/bun-v1.4.5/src/js/node/wasi.ts
+// What follows was read from the module source the Bun 1.4.5 binary carries
+// (`String(require('node:wasi').WASI)` prints the class); the names below are its functions
+// (no line anchors: the file at the tag could not be read here).
+//
+// - The constructor reads `args`, `env`, `preopens`, `bindings`, `sleep`, `getStdin`, `sendStdout`
+//   and `sendStderr` only (class WASI, constructor): node's `version`, `returnOnExit`, `stdin`,
+//   `stdout` and `stderr` are not read, so guest fds 0/1/2 are this process's own 0/1/2 (the
+//   protocol's pipes) unless `getStdin`/`sendStdout`/`sendStderr` are given. They are given here,
+//   and are the only way to keep the guest off the protocol: fd_write on 1/2 then calls them with
+//   the bytes and no other fd is involved. A guest's fd_close(1) still closes this process's real
+//   fd 1 (fd_close closes `stats.real`), and the worker can no longer answer: Bun's behaviour.
+// - `getStdin()` is called whenever Bun's stdin buffer is empty; it gets the step's stdin once and
+//   then nothing (end of input).
+// - There is no `getImportObject()`; `getImports(module)` throws for a module with no
+//   `wasi_*` function import. The import object is node's shape, `{[namespace]: wasi.wasiImport}`,
+//   with the namespace the module imports (`wasiImport` is the object both document).
+// - `start(instance)` checks that `exports` is an object and `exports.memory` a Memory (plain
+//   `Error`s), binds the memory and calls `exports._start()` if it is truthy; it checks nothing
+//   about `_initialize`, has no started state (a second start() runs `_start` again) and returns
+//   nothing. There is no `initialize()`: for a module without `_start`, `run` calls start() too
+//   (Bun's only entry point; it binds memory and calls nothing, so `_initialize` never runs) and
+//   says so in `surfaced`.
+// - `proc_exit` calls `bindings.exit(code)`, by default `process.exit(code)` (getDefaults()): the
+//   worker process ends mid-step and the adapter reports that. Nothing catches it here.
+// - Before start() binds memory, every WASI function that touches memory throws a TypeError out of
+//   `refreshMemory` (`this.memory` is undefined).
+// - JavaScriptCore, not Bun's WASI: a NaN loses its payload as soon as it is a JS number (the
+//   worker's DataView decoding of a `call` argument, a result coming back), so `f32`/`f64` NaN
+//   bits do not survive a `call` here; its error messages end in " (evaluating '<the JS
+//   expression that called into wasm>')", which is this worker's (or Bun's) source text.
+function bunFlavour() {
+  return {
+    runtime: 'bun',
+    version: Bun.version,
+    label: "Bun's node:wasi",
+    newLive(session, wasi) {
+      const stdout = newBuffer(session.outputBytes);
+      const stderr = newBuffer(session.outputBytes);
+      let stdin = Buffer.from(wasi.stdin, 'base64');
+      const options = {
+        args: wasi.args,
+        env: Object.fromEntries(wasi.env),
+        sendStdout: (bytes) => keep(stdout, bytes),
+        sendStderr: (bytes) => keep(stderr, bytes),
+        getStdin: () => {
+          const rest = stdin;
+          stdin = null;
+          return rest;
+        },
+      };
+      if (wasi.preopen) options.preopens = { [wasi.preopen.guest]: wasi.preopen.host };
+      const instanceWasi = new WASI(options);
+      const namespace = session.version === 'unstable' ? 'wasi_unstable' : 'wasi_snapshot_preview1';
+      const live = newBufferedLive(session, instanceWasi, { [namespace]: instanceWasi.wasiImport });
+      live.stdout = stdout;
+      live.stderr = stderr;
+      return live;
+    },
+    run: runObserved,
+    // No initialize(): start() is Bun's only entry point, for every module.
+    insteadOf: (method) => (method === 'initialize' ? 'start' : undefined),
+    calledInstead: () => "Bun's node:wasi has no initialize(); its start() was called, which binds memory and calls _start only if exported",
+    // proc_exit ends the process; nothing is ever thrown for it.
+    exitOf: () => null,
+    exitSurfaced: () => null,
+    exitReturned: () => null,
+    callExitSurfaced: () => null,
+  };
+}
+
+// ---- @tybys/wasm-util -----------------------------------------------------------------------------
+//
+// Its WASI class follows node's API. Links are at the 0.10.0 source (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c),
+// whose logic in these places the published 0.10.5 (lib/mjs/wasi/*.mjs) carries unchanged:
+// - `version` ('preview1'/'unstable'), `args`, `env`, `preopens`, `returnOnExit` as node's.
+// - `returnOnExit` is false by default, and then proc_exit calls `process.exit(code)`
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L1889-L1894). The worker passes `returnOnExit: true`, as it
+//   does to node:wasi: proc_exit then stores the code and throws a private symbol
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/index.ts#L306-L310), which start() catches and returns
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/index.ts#L265-L285) and an export call or initialize() lets out.
+// - stdout/stderr go to `print`/`printErr` callbacks, one call per complete line, without the
+//   newline, decoded with TextDecoder; a partial line stays buffered and is never passed
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/fd.ts#L79-L106). There are no stdio fd options (`stdio = [0, 1, 2]`).
+// - stdin: fd_read(0) returns ENOTSUP unless `window.prompt` exists
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L631-L636), so the step's stdin cannot reach the guest.
+// - preopens need an `fs` option, a node-fs-like object (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/index.ts#L119-L128);
+//   with a preopen, node's own `fs` is passed, so the guest sees the host directory. Without one
+//   no `fs` is given (no filesystem, the library's default): fd_close, fd_read of fds other than 0,
+//   … then throw 'filesystem is unavailable'. For `fs` calls guest fds 0/1/2 are this process's
+//   own 0/1/2, so with a preopen a guest's fd_close(1) closes the protocol's stdout
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L340-L347) and the worker dies at its next reply.
+// - fd_write, fd_read and the other iovec functions return EINVAL for an iovec array at address 0
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L859-L866), an ordinary address in wasm.
+// - start() and initialize() call `finalizeBindings`, which throws 'WASI instance has already
+//   started' the second time and binds `exports.memory` (TypeError when it is not a Memory), and
+//   only then check `_start`/`_initialize` (TypeErrors, no `code`)
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/index.ts#L240-L299): a start() refused for the exports still counts as started.
+// - WASI functions called before memory is bound fail with a TypeError reading `buffer` of
+//   undefined; WasiErrors inside WASI functions are printed with console.warn unless
+//   NODE_ENV=production (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L88-L93), on this process's stderr.
+function wasmUtilFlavour({ namespace, version }) {
+  const { WASI: WasmUtilWASI } = namespace.WASI ? namespace : namespace.default;
+  const exitByWhere = (err, where) =>
+    typeof err === 'symbol' ? `thrown ${where} as wasm-util's private exit symbol (returnOnExit: true); the code read from the WASI object` : null;
+  return {
+    runtime: 'wasm-util',
+    version,
+    label: 'wasm-util',
+    newLive(session, wasi) {
+      const stdout = newBuffer(session.outputBytes);
+      const stderr = newBuffer(session.outputBytes);
+      const options = {
+        version: session.version,
+        args: wasi.args,
+        env: Object.fromEntries(wasi.env),
+        returnOnExit: true,
+        print: (line) => keepLine(stdout, line),
+        printErr: (line) => keepLine(stderr, line),
+      };
+      if (wasi.preopen) {
+        options.preopens = { [wasi.preopen.guest]: wasi.preopen.host };
+        options.fs = fs;
+      }
+      const instanceWasi = new WasmUtilWASI(options);
+      const live = newBufferedLive(session, instanceWasi, instanceWasi.getImportObject());
+      live.stdout = stdout;
+      live.stderr = stderr;
+      return live;
+    },
+    run: runObserved,
+    exitOf: (live, err) => (typeof err === 'symbol' ? { code: live.wasi[err] } : null),
+    exitSurfaced: (err, where) => exitByWhere(err, `by ${where}`),
+    exitReturned: (method) => `wasi.${method}() returned the exit code (returnOnExit: true)`,
+    callExitSurfaced: (err) => exitByWhere(err, 'out of the export call'),
+  };
+}
+
+// ---- @bjorn3/browser_wasi_shim --------------------------------------------------------------------
+//
+// At v0.4.2 (the published dist/ is that source):
+// - `new WASI(args, env, fds)`: `env` as "K=V" strings, `fds` the guest's descriptors in order.
+//   As in its README: fd 0 an `OpenFile` of an in-memory `File` with the step's stdin, fds 1 and 2
+//   `ConsoleStdout.lineBuffered(...)`, which passes each complete line without its newline and
+//   keeps a partial line until a later newline, never flushing it (https://github.com/bjorn3/browser_wasi_shim/blob/v0.4.2/src/fs_mem.ts#L753-L767).
+// - Without options, `new WASI` turns its debug log on (https://github.com/bjorn3/browser_wasi_shim/blob/v0.4.2/src/debug.ts#L10-L15); it goes
+//   to console.log, which this worker sends to stderr.
+// - It has no host filesystem. A preopen is a `PreopenDirectory` at the guest path holding an
+//   in-memory copy of the host directory's files and subdirectories, made when the instance is
+//   made; what the guest writes there stays in memory and never reaches the host directory.
+// - Only `wasi_snapshot_preview1` is offered (its README's import object); a module importing
+//   `wasi_unstable` fails to link.
+// - start() stores the instance and calls `exports._start()` with no checks, catching
+//   `WASIProcExit` and returning its code, else returning 0 (https://github.com/bjorn3/browser_wasi_shim/blob/v0.4.2/src/wasi.ts#L27-L42);
+//   initialize() stores the instance and calls `exports._initialize()` if it is truthy, also with
+//   `_start` exported (https://github.com/bjorn3/browser_wasi_shim/blob/v0.4.2/src/wasi.ts#L45-L52). No started state: a second start() runs
+//   `_start` again; no memory check.
+// - proc_exit throws `new WASIProcExit(code)` (https://github.com/bjorn3/browser_wasi_shim/blob/v0.4.2/src/wasi.ts#L868-L870,
+//   https://github.com/bjorn3/browser_wasi_shim/blob/v0.4.2/src/wasi.ts#L12-L16): caught by start(), out of initialize() and export calls.
+// - WASI functions called before start()/initialize() fail with a TypeError reading `exports` of
+//   undefined (`self.inst`).
+function browserWasiShimFlavour({ namespace, version }) {
+  const { WASI: ShimWASI, WASIProcExit, File, Directory, OpenFile, PreopenDirectory, ConsoleStdout } = namespace;
+  const exitByWhere = (err, where) => (err instanceof WASIProcExit ? `WASIProcExit thrown ${where}` : null);
+  // The host directory as browser_wasi_shim's in-memory tree; entries that are neither files nor
+  // directories (after following symlinks) are left out.
+  const copyTree = (dir) => {
+    const contents = new Map();
+    for (const name of fs.readdirSync(dir)) {
+      const full = path.join(dir, name);
+      const stat = fs.statSync(full, { throwIfNoEntry: false });
+      if (stat?.isDirectory()) contents.set(name, new Directory(copyTree(full)));
+      else if (stat?.isFile()) contents.set(name, new File(fs.readFileSync(full)));
+    }
+    return contents;
+  };
+  return {
+    runtime: 'browser-wasi-shim',
+    version,
+    label: 'browser_wasi_shim',
+    newLive(session, wasi) {
+      const stdout = newBuffer(session.outputBytes);
+      const stderr = newBuffer(session.outputBytes);
+      const fds = [
+        new OpenFile(new File(Buffer.from(wasi.stdin, 'base64'))),
+        ConsoleStdout.lineBuffered((line) => keepLine(stdout, line)),
+        ConsoleStdout.lineBuffered((line) => keepLine(stderr, line)),
+      ];
+      if (wasi.preopen) fds.push(new PreopenDirectory(wasi.preopen.guest, copyTree(wasi.preopen.host)));
+      const env = wasi.env.map(([key, value]) => `${key}=${value}`);
+      const instanceWasi = new ShimWASI(wasi.args, env, fds);
+      const live = newBufferedLive(session, instanceWasi, { wasi_snapshot_preview1: instanceWasi.wasiImport });
+      live.stdout = stdout;
+      live.stderr = stderr;
+      return live;
+    },
+    run: runObserved,
+    exitOf: (_live, err) => (err instanceof WASIProcExit ? { code: err.code } : null),
+    exitSurfaced: (err, where) => exitByWhere(err, `from ${where}`),
+    exitReturned: (method) => `WASIProcExit caught by wasi.${method}(), which returned its code`,
+    callExitSurfaced: (err) => exitByWhere(err, 'out of the export call'),
+  };
+}
+
 // ---- outcomes ------------------------------------------------------------------------------------
 
 function returned(values) {
@@ -362,8 +774,11 @@ function rejected(stage, message) {
 
 // With `returnOnExit`, node's proc_exit stores the code on the WASI object under a private
 // symbol and throws that very symbol; `wasi.start` catches it, a direct export call does not.
+// (Each implementation's exit is `flavour.exitOf`: wasm-util does the same as node,
+// browser_wasi_shim throws a WASIProcExit carrying the code.)
 function thrown(live, err, phase) {
-  if (typeof err === 'symbol') return exited(live.wasi[err]);
+  const exit = flavour.exitOf(live, err);
+  if (exit) return exited(exit.code);
   const isObject = err !== null && typeof err === 'object';
   return {
     kind: 'threw',

@@ -94,6 +94,12 @@ const RUNTIME_TOOLS: &[RuntimeTool] = &[
         install: "Go ≥ 1.25 from https://go.dev/doc/install",
     },
     RuntimeTool {
+        program: "npm",
+        version_args: &["--version"],
+        columns: "wasm-util, browser-wasi-shim, bun (packages installed with `npm ci` from runtimes/node/packages on first use)",
+        install: "apt-get install -y npm",
+    },
+    RuntimeTool {
         program: "java",
         version_args: &["-version"],
         columns: "chicory, chicory-compiler",

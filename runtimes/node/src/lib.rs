@@ -42,6 +42,7 @@
 //! A worker that dies mid-step is `crashed` (written by the harness, with its status and stderr).
 
 pub mod memory_cap;
+mod packages;
 mod program;
 mod runtime;
 pub mod throws;
@@ -49,9 +50,24 @@ pub mod throws;
 use std::sync::Arc;
 
 pub use program::MIN_NODE_MAJOR;
-pub use runtime::{worker_command, NodeRuntime};
+pub use runtime::{worker_command, NodeRuntime, Wasi};
 
 /// `node` from `PATH`.
 pub fn runtime() -> Arc<dyn execmodel_contract::Runtime> {
     Arc::new(NodeRuntime::new())
+}
+
+/// `node` from `PATH` with a JavaScript WASI polyfill in place of `node:wasi`.
+pub fn polyfill_runtime(wasi: Wasi) -> Arc<dyn execmodel_contract::Runtime> {
+    Arc::new(NodeRuntime::with_polyfill(wasi))
+}
+
+/// Bun, installed from npm, with its own `node:wasi`.
+pub fn bun_runtime() -> Arc<dyn execmodel_contract::Runtime> {
+    Arc::new(NodeRuntime::bun())
+}
+
+/// How the adapter starts a worker of another JavaScript column (installing its packages first).
+pub fn column_command(runtime: &str) -> Result<execmodel_worker::WorkerCommand, String> {
+    runtime::column_command(runtime)
 }

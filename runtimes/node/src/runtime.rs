@@ -1,4 +1,6 @@
-//! [`NodeRuntime`]: node's `node:wasi` behind the worker protocol.
+//! [`NodeRuntime`]: node's `node:wasi` behind the worker protocol, and the other columns the same
+//! worker script serves: node with a JavaScript WASI polyfill in place of `node:wasi`, and Bun
+//! with its own `node:wasi`.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -7,7 +9,7 @@ use execmodel_contract::{AdapterError, CompiledModule, Outcome, Runtime, Unavail
 use execmodel_worker::{Backend, Prepared, Thrown, WorkerCommand, WorkerRuntime};
 
 use crate::memory_cap::{self, Capped};
-use crate::{program, throws};
+use crate::{packages, program, throws};
 
 const WORKER_SOURCE: &str = include_str!("../worker.mjs");
 /// node:wasi keeps each preopened directory's descriptor open for the life of the process
@@ -25,7 +27,17 @@ impl NodeRuntime {
 
     /// A specific node executable (a bare name is looked up on `PATH`).
     pub fn with_program(program: impl Into<PathBuf>) -> NodeRuntime {
-        NodeRuntime(WorkerRuntime::new(NodeBackend { program: program.into() }))
+        NodeRuntime(WorkerRuntime::new(NodeBackend { host: Host::Node(program.into()), wasi: Wasi::NodeWasi }))
+    }
+
+    /// `node` from `PATH` running the worker with a WASI polyfill from npm.
+    pub fn with_polyfill(wasi: Wasi) -> NodeRuntime {
+        NodeRuntime(WorkerRuntime::new(NodeBackend { host: Host::Node(PathBuf::from("node")), wasi }))
+    }
+
+    /// Bun (from the npm packages) running the worker with its own `node:wasi`.
+    pub fn bun() -> NodeRuntime {
+        NodeRuntime(WorkerRuntime::new(NodeBackend { host: Host::Bun, wasi: Wasi::NodeWasi }))
     }
 }
 
@@ -50,41 +62,98 @@ impl Runtime for NodeRuntime {
     }
 }
 
+/// The WASI implementation the worker binds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wasi {
+    /// The host's own `node:wasi` (node's, or Bun's reimplementation).
+    NodeWasi,
+    /// npm `@tybys/wasm-util` (the WASI of napi-rs/emnapi reactors).
+    WasmUtil,
+    /// npm `@bjorn3/browser_wasi_shim` (browser playgrounds).
+    BrowserWasiShim,
+}
+
+enum Host {
+    Node(PathBuf),
+    Bun,
+}
+
 struct NodeBackend {
-    program: PathBuf,
+    host: Host,
+    wasi: Wasi,
 }
 
 /// How the adapter starts a worker with `node` from PATH (for the worker protocol's conformance test).
 pub fn worker_command() -> WorkerCommand {
-    NodeBackend { program: PathBuf::from("node") }.worker_command()
+    NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::NodeWasi }.node_command(PathBuf::from("node"), Vec::new())
+}
+
+/// The worker command of `wasm-util`, `browser-wasi-shim` or `bun` (for their conformance test).
+pub fn column_command(runtime: &str) -> Result<WorkerCommand, String> {
+    let backend = match runtime {
+        "wasm-util" => NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::WasmUtil },
+        "browser-wasi-shim" => NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::BrowserWasiShim },
+        "bun" => NodeBackend { host: Host::Bun, wasi: Wasi::NodeWasi },
+        other => return Err(format!("no JavaScript column named {other}")),
+    };
+    backend.command()
 }
 
 impl NodeBackend {
-    fn worker_command(&self) -> WorkerCommand {
+    fn node_command(&self, program: PathBuf, script_args: Vec<String>) -> WorkerCommand {
         WorkerCommand {
-            program: self.program.clone(),
+            program,
             args: vec!["--no-warnings".to_string()],
             env_remove: vec!["NODE_OPTIONS".to_string()],
             env: Vec::new(),
             script: Some(("worker.mjs", WORKER_SOURCE)),
-            script_args: Vec::new(),
+            script_args,
         }
     }
 }
 
 impl Backend for NodeBackend {
     fn name(&self) -> &'static str {
-        "node"
+        match (&self.host, self.wasi) {
+            (Host::Node(_), Wasi::NodeWasi) => "node",
+            (Host::Node(_), Wasi::WasmUtil) => "wasm-util",
+            (Host::Node(_), Wasi::BrowserWasiShim) => "browser-wasi-shim",
+            (Host::Bun, _) => "bun",
+        }
     }
 
+    /// node's version for node:wasi; the package's (or Bun's) version as the worker reports it otherwise.
     fn probe(&self) -> Result<String, Unavailable> {
-        program::probe(&self.program)
+        match (&self.host, self.wasi) {
+            (Host::Node(program), Wasi::NodeWasi) => program::probe(program),
+            (Host::Node(program), _) => {
+                program::probe(program)?;
+                let command = self.command().map_err(Unavailable)?;
+                execmodel_worker::ask_version(&command, self.name())
+            }
+            (Host::Bun, _) => {
+                let command = self.command().map_err(Unavailable)?;
+                execmodel_worker::ask_version(&command, "bun")
+            }
+        }
     }
 
     fn command(&self) -> Result<WorkerCommand, String> {
-        Ok(self.worker_command())
+        match (&self.host, self.wasi) {
+            (Host::Node(program), Wasi::NodeWasi) => Ok(self.node_command(program.clone(), Vec::new())),
+            (Host::Node(program), wasi) => {
+                let packages = packages::installed().map_err(|why| why.0)?;
+                let flag = if wasi == Wasi::WasmUtil { "--wasi=wasm-util" } else { "--wasi=browser-wasi-shim" };
+                Ok(self.node_command(program.clone(), vec![flag.to_string(), format!("--packages={}", packages.display())]))
+            }
+            (Host::Bun, _) => {
+                let mut command = self.node_command(packages::bun_executable().map_err(|why| why.0)?, Vec::new());
+                // Bun reads BUN_OPTIONS as node reads NODE_OPTIONS.
+                command.env_remove.push("BUN_OPTIONS".to_string());
+                Ok(command)
+            }
+        }
     }
-
 
     /// V8 has no memory cap: the module's declared maximum is lowered to it (see [`memory_cap`]).
     fn prepare(&self, wasm: &[u8], memory_bytes: usize) -> Result<Prepared, String> {

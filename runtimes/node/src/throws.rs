@@ -6,6 +6,11 @@
 //! a `LinkError`, or a `TypeError` "Import #N module=…: module is not an object or function"
 //! when a whole import namespace is missing. node:wasi's own refusals are `TypeError`s/`Error`s
 //! with an `ERR_*` code, thrown before any guest code runs.
+//!
+//! Under Bun the engine is JavaScriptCore, whose texts differ: "Unreachable code should not be
+//! executed", "Out of bounds memory access", "Out of bounds call_indirect", "Out of bounds Trunc
+//! operation" (a float-to-int conversion: not a memory access), "Maximum call stack size
+//! exceeded.", and a missing import namespace is a `TypeError` "import env:f must be an object".
 
 use execmodel_contract::{Outcome, RejectStage, TrapKind};
 
@@ -26,7 +31,7 @@ pub fn outcome_of(thrown: &Thrown) -> Outcome {
             Outcome::trap(TrapKind::StackOverflow, text)
         }
         "LinkError" => Outcome::reject(RejectStage::Link, text),
-        "TypeError" if thrown.phase == "instantiate" && thrown.message.contains("Import #") => {
+        "TypeError" if thrown.phase == "instantiate" && (thrown.message.contains("Import #") || thrown.message.starts_with("import ")) => {
             Outcome::reject(RejectStage::Link, text)
         }
         _ => Outcome::reject(stage_of_phase(&thrown.phase), text),
@@ -34,9 +39,12 @@ pub fn outcome_of(thrown: &Thrown) -> Outcome {
 }
 
 pub fn trap_kind(message: &str) -> TrapKind {
-    if message.contains("unreachable") {
+    let lower = message.to_lowercase();
+    if lower.contains("unreachable") {
         TrapKind::Unreachable
-    } else if message.contains("out of bounds") {
+    } else if lower.contains("out of bounds trunc") {
+        TrapKind::Other
+    } else if lower.contains("out of bounds") {
         TrapKind::OutOfBounds
     } else if message.contains(STACK_EXHAUSTED) {
         TrapKind::StackOverflow
@@ -90,6 +98,12 @@ mod tests {
                 "null function or function signature mismatch",
                 "trapped other",
             ),
+            // JavaScriptCore (Bun).
+            ("Unreachable code should not be executed (evaluating 'fn()')", "trapped unreachable"),
+            ("Out of bounds memory access (evaluating 'fn()')", "trapped out-of-bounds"),
+            ("Out of bounds call_indirect", "trapped out-of-bounds"),
+            ("Out of bounds Trunc operation", "trapped other"),
+            ("Division by zero", "trapped other"),
         ];
         for (message, expected) in cases {
             assert_eq!(
@@ -122,6 +136,8 @@ mod tests {
         let missing_namespace =
             thrown("instantiate", "TypeError", None, "WebAssembly.Instance(): Import #1 module=\"env\" error: module is not an object or function");
         assert!(kind(&outcome_of(&missing_namespace)).starts_with("rejected link"));
+        let jsc_namespace = thrown("instantiate", "TypeError", None, "import env:f must be an object");
+        assert!(kind(&outcome_of(&jsc_namespace)).starts_with("rejected link"));
     }
 
     #[test]
