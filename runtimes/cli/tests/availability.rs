@@ -135,6 +135,7 @@ fn every_runtime_under_test_reports_its_version() {
             }
             // The version .ci/install-cli-runtimes installs.
             "wasmtime-cli" => "48.0.0".to_string(),
+            "wazero-cli" => "1.12.0".to_string(),
             other => panic!("no expected version for {other}"),
         };
         assert_eq!(execmodel_cli::runtime(name).version(), expected, "{name}");

@@ -23,7 +23,7 @@ fn reactor() -> Vec<u8> {
 
 #[test]
 fn invoke_runs_initialize_then_the_export_and_reads_its_results() {
-    for runtime in runtimes_under_test() {
+    for runtime in runtimes_that_invoke() {
         let (instantiated, called) =
             invoke(&runtime, &reactor(), "add", &[Value::I32(1), Value::I32(2)]);
         assert_eq!(
@@ -56,7 +56,7 @@ fn invoke_runs_initialize_then_the_export_and_reads_its_results() {
 
 #[test]
 fn invoke_passes_and_reads_wide_values() {
-    for runtime in runtimes_under_test() {
+    for runtime in runtimes_that_invoke() {
         let (_, called) = invoke(
             &runtime,
             &reactor(),
@@ -81,7 +81,7 @@ fn invoke_passes_and_reads_wide_values() {
 
 #[test]
 fn an_invoked_export_can_exit_or_trap() {
-    for runtime in runtimes_under_test() {
+    for runtime in runtimes_that_invoke() {
         let (_, quit) = invoke(&runtime, &reactor(), "quit", &[]);
         assert_eq!(quit.outcome, Outcome::Exited(7), "{}", runtime.name());
         let (_, crash) = invoke(&runtime, &reactor(), "crash", &[]);
@@ -102,7 +102,7 @@ fn an_invoked_export_can_exit_or_trap() {
 
 #[test]
 fn invoking_a_missing_export_is_a_call_rejection() {
-    for runtime in runtimes_under_test() {
+    for runtime in runtimes_that_invoke() {
         let (_, called) = invoke(&runtime, &reactor(), "absent", &[]);
         assert!(
             matches!(

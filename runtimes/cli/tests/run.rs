@@ -373,6 +373,13 @@ fn each_runs_policy_for_a_module_exporting_both_entry_points() {
                     (Outcome::Returned(vec![]), "IS".to_string())
                 )
             }
+            // `wazero run` instantiates with the default start functions: `_start` only.
+            "wazero-cli" => {
+                assert_eq!(
+                    (result.outcome, text(&result.stdout)),
+                    (Outcome::Returned(vec![]), "S".to_string())
+                )
+            }
             other => panic!("no expectation for {other}"),
         }
     }

@@ -30,6 +30,14 @@ pub fn runtimes_under_test() -> Vec<Arc<dyn Runtime>> {
         .collect()
 }
 
+/// The runtimes under test whose table can invoke one export (`wazero run` cannot).
+pub fn runtimes_that_invoke() -> Vec<Arc<dyn Runtime>> {
+    runtimes_under_test()
+        .into_iter()
+        .filter(|runtime| execmodel_cli::info(runtime.name()).is_some_and(|info| info.invoke.is_some()))
+        .collect()
+}
+
 /// Imports, one page of memory and `$write (fd, ptr, len)`, followed by `body`.
 pub fn module(body: &str) -> Vec<u8> {
     let text = format!(
