@@ -85,6 +85,12 @@ fn render_questions(plan: &Plan, questions: &Questions, answers: &Answers) -> St
             let _ = writeln!(out, "  {gap}");
         }
     }
+    if !questions.not_in_corpus.is_empty() {
+        let _ = writeln!(out, "\nlanguages without a corpus here, and why:");
+        for (language, reason) in &questions.not_in_corpus {
+            let _ = writeln!(out, "  {language}: {}", reason.value);
+        }
+    }
     for (index, question) in questions.list.iter().enumerate() {
         if index == 0 {
             out.push_str("\nquestions:\n");

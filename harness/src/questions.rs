@@ -21,6 +21,8 @@ pub const FILE: &str = "expectations/questions.toml";
 #[derive(Debug, Clone)]
 pub struct Questions {
     pub list: Vec<Question>,
+    /// Source languages with no corpus here (e.g. TinyGo), and why: language -> reason.
+    pub not_in_corpus: BTreeMap<String, Located<String>>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct Located<T> {
 #[serde(deny_unknown_fields)]
 struct RawFile {
     version: Spanned<u32>,
+    #[serde(default)]
+    not_in_corpus: BTreeMap<Spanned<String>, Spanned<String>>,
     question: Vec<RawQuestion>,
 }
 
@@ -72,6 +76,17 @@ impl Questions {
         let raw: RawFile = toml::from_str(source).map_err(|err| at(err.span().map_or(0, |s| s.start), err.message().to_string()))?;
         if *raw.version.get_ref() != 1 {
             return Err(at(raw.version.span().start, format!("unsupported version {}; this harness reads version 1", raw.version.get_ref())));
+        }
+        let mut not_in_corpus = BTreeMap::new();
+        for (language, reason) in raw.not_in_corpus {
+            if LANGUAGES.contains(&language.get_ref().as_str()) {
+                return Err(at(language.span().start, format!("`{}` has a corpus here; `not_in_corpus` is for languages without one", language.get_ref())));
+            }
+            if reason.get_ref().trim().is_empty() {
+                return Err(at(reason.span().start, "a language without a corpus needs a reason".to_string()));
+            }
+            let reason_line = line(reason.span().start);
+            not_in_corpus.insert(language.into_inner(), Located { value: reason.into_inner(), line: reason_line });
         }
         let mut list: Vec<Question> = Vec::new();
         for question in raw.question {
@@ -108,7 +123,7 @@ impl Questions {
                 gaps,
             });
         }
-        Ok(Questions { list })
+        Ok(Questions { list, not_in_corpus })
     }
 }
 
@@ -223,6 +238,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("questions.toml:4:7:"), "{err}");
+    }
+
+    #[test]
+    fn a_language_without_a_corpus_needs_a_reason_and_must_really_have_none() {
+        let question = "[[question]]\nid = \"q\"\nask = \"?\"\nanswers = [\"*/m::s\"]\n";
+        let parse = |table: &str| Questions::parse(Path::new("q.toml"), &format!("version = 1\n[not_in_corpus]\n{table}\n{question}"));
+        let err = parse("go = \"no\"").unwrap_err().to_string();
+        assert!(err.starts_with("q.toml:3:1: `go` has a corpus here"), "{err}");
+        let err = parse("tinygo = \" \"").unwrap_err().to_string();
+        assert!(err.starts_with("q.toml:3:10: a language without a corpus needs a reason"), "{err}");
+        let parsed = parse("tinygo = \"not installable\"").unwrap();
+        assert_eq!(parsed.not_in_corpus["tinygo"].value, "not installable");
     }
 
     #[test]
