@@ -54,7 +54,7 @@ impl TrialPath {
 /// A command module is one exporting `_start`.
 pub fn is_command(module: &CorpusModule) -> bool {
     module
-        .inspection
+        .inspection()
         .as_ref()
         .is_ok_and(|inspection| inspection.exported_functions.iter().any(|f| f.name == "_start"))
 }

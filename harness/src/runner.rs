@@ -338,13 +338,7 @@ mod tests {
         let expectations =
             expectations::load(std::path::Path::new("x.toml"), &source, &Rules::default(), &["wasmer", "wasmtime", "wasmtime-36"]).unwrap();
         let bytes = wat::parse_str(r#"(module (func (export "bump") (result i32) i32.const 0))"#).unwrap();
-        let module = CorpusModule {
-            id: "wat/x".into(),
-            wasm_path: "corpus/wat/x.wasm".into(),
-            inspection: crate::classify::inspect(&bytes),
-            bytes,
-            expectations,
-        };
+        let module = CorpusModule::new("wat/x".into(), "corpus/wat/x.wasm".into(), bytes, expectations);
         let slot = RuntimeSlot::new(entry);
         run_trial(&slot, &module, &module.expectations.scenarios[0], Limits::default())
     }

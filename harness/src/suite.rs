@@ -3,6 +3,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context};
 
@@ -22,19 +23,30 @@ pub struct CorpusModule {
     pub id: String,
     pub wasm_path: PathBuf,
     pub bytes: Vec<u8>,
-    /// A module that does not parse still has trials: each fails with this error.
-    pub inspection: Result<Inspection, InvalidModule>,
+    /// Validating every module costs most of a test process's start-up (nextest starts one per
+    /// trial and runs one module), so it happens on first use.
+    inspection: OnceLock<Result<Inspection, InvalidModule>>,
     pub expectations: ModuleExpectations,
 }
 
 impl CorpusModule {
+    pub fn new(id: String, wasm_path: PathBuf, bytes: Vec<u8>, expectations: ModuleExpectations) -> CorpusModule {
+        CorpusModule { id, wasm_path, bytes, inspection: OnceLock::new(), expectations }
+    }
+
+    /// The static reading of the module; a module that does not parse still has trials: each
+    /// fails with this error.
+    pub fn inspection(&self) -> &Result<Inspection, InvalidModule> {
+        self.inspection.get_or_init(|| classify::inspect(&self.bytes))
+    }
+
     pub fn file_name(&self) -> String {
         format!("{}.wasm", self.id.rsplit('/').next().unwrap_or(&self.id))
     }
 
     /// The module's problem as a one-line message naming the file, if it is not a valid module.
     pub fn invalid(&self) -> Option<String> {
-        self.inspection
+        self.inspection()
             .as_ref()
             .err()
             .map(|err| format!("{}: not a valid core wasm module: {err}", self.wasm_path.display()))
@@ -85,16 +97,12 @@ impl Suite {
                     Ok((bytes, expectations))
                 });
             match loaded {
-                Ok((bytes, expectations)) => {
-                    let inspection = classify::inspect(&bytes);
-                    modules.push(CorpusModule {
-                        id: id.clone(),
-                        wasm_path: wasm_path.strip_prefix(root).unwrap_or(wasm_path).to_path_buf(),
-                        bytes,
-                        inspection,
-                        expectations,
-                    })
-                }
+                Ok((bytes, expectations)) => modules.push(CorpusModule::new(
+                    id.clone(),
+                    wasm_path.strip_prefix(root).unwrap_or(wasm_path).to_path_buf(),
+                    bytes,
+                    expectations,
+                )),
                 Err(err) => problems.push(format!("{err:#}")),
             }
         }

@@ -90,7 +90,7 @@ impl TrialReport {
 
 /// The static check of a module: does the `.wasm` match the `[module]` table of its expectations?
 pub fn check_classification(module: &CorpusModule) -> Result<(), String> {
-    let inspection = module.inspection.as_ref().map_err(|_| module.invalid().unwrap_or_default())?;
+    let inspection = module.inspection().as_ref().map_err(|_| module.invalid().unwrap_or_default())?;
     let expected: &Classification = &module.expectations.module;
     if inspection.classification == *expected {
         return Ok(());
