@@ -15,6 +15,7 @@ mod build;
 pub mod conformance;
 pub mod exports;
 mod hello;
+pub mod jvm;
 mod pool;
 mod process;
 pub mod protocol;

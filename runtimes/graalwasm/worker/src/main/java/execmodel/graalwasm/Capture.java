@@ -1,0 +1,60 @@
+package execmodel.graalwasm;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+
+/**
+ * A guest's stdout or stderr. Over the life of one instance it keeps at most {@code budget} bytes
+ * and counts the rest as dropped; each step takes what arrived since the previous step.
+ *
+ * <p>GraalWasm's fd_write writes straight into the context's output stream (its OutputStreamFd
+ * wraps {@code Env.out()}/{@code Env.err()}, which the polyglot layer connects to the streams given
+ * to {@code Context.Builder.out/err}). The guest always sees a complete write: the cap is the
+ * harness's, not an I/O error. Writes come from the guest thread, takes from the request thread
+ * (and a guest thread that outlived its deadline may still be writing), hence the locking.
+ */
+final class Capture extends OutputStream {
+    private long left;
+    private ByteArrayOutputStream pending = new ByteArrayOutputStream();
+    private long dropped;
+
+    Capture(long budget) {
+        this.left = Math.max(budget, 0);
+    }
+
+    @Override
+    public synchronized void write(int b) {
+        if (left > 0) {
+            pending.write(b);
+            left--;
+        } else {
+            dropped++;
+        }
+    }
+
+    @Override
+    public synchronized void write(byte[] data, int offset, int length) {
+        int keep = (int) Math.min(length, left);
+        pending.write(data, offset, keep);
+        left -= keep;
+        dropped += length - keep;
+    }
+
+    /** What was kept since the last take, and how many bytes were dropped meanwhile. */
+    synchronized Taken take() {
+        Taken taken = new Taken(pending.toByteArray(), dropped);
+        pending = new ByteArrayOutputStream();
+        dropped = 0;
+        return taken;
+    }
+
+    static final class Taken {
+        final byte[] bytes;
+        final long dropped;
+
+        Taken(byte[] bytes, long dropped) {
+            this.bytes = bytes;
+            this.dropped = dropped;
+        }
+    }
+}

@@ -1,0 +1,225 @@
+package execmodel.graalwasm;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Runs the worker as its own process (java -cp the test classpath execmodel.graalwasm.Main) and
+ * talks to it over real pipes, as the Rust adapter does.
+ */
+class ProcessTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Path CORPUS = WorkerTest.CORPUS;
+
+    /**
+     * A module exporting `spin`, a loop whose back edge is `br_if` (not `br`):
+     * (func (export "spin") (loop (br_if 0 (i32.const 1)))).
+     */
+    static final byte[] BR_IF_LOOP =
+            HexFormat.of()
+                    .parseHex(
+                            "0061736d01000000" + "010401600000" + "03020100"
+                                    + "070801047370696e0000" + "0a0b010900034041010d000b0b");
+
+    static final class Child implements AutoCloseable {
+        final Process process;
+        final OutputStream in;
+        final BufferedReader out;
+        int id;
+
+        Child() throws IOException {
+            this(Worker.MEMORY_BYTE_ARRAY);
+        }
+
+        Child(String memory) throws IOException {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = new ArrayList<>();
+            command.add(java);
+            // The flags this JVM was started with (surefire's argLine): native access, Unsafe.
+            for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+                if (flag.startsWith("--enable-native-access") || flag.startsWith("--sun-misc-unsafe-memory-access")) {
+                    command.add(flag);
+                }
+            }
+            command.add("-cp");
+            command.add(System.getProperty("java.class.path"));
+            command.add("execmodel.graalwasm.Main");
+            command.add("--memory=" + memory);
+            process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            in = process.getOutputStream();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        JsonNode request(ObjectNode request) throws IOException {
+            request.put("id", ++id);
+            in.write((JSON.writeValueAsString(request) + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+            String line = out.readLine();
+            assertTrue(line != null, "the worker closed its stdout");
+            JsonNode reply = JSON.readTree(line);
+            assertEquals(id, reply.path("id").asInt());
+            return reply;
+        }
+
+        JsonNode step(String session, ObjectNode step) throws IOException {
+            ObjectNode request = JSON.createObjectNode();
+            request.put("op", "step");
+            request.put("session", session);
+            request.set("step", step);
+            JsonNode reply = request(request);
+            assertTrue(reply.path("ok").asBoolean(), reply.toString());
+            return reply;
+        }
+
+        void load(String module, byte[] wasm) throws IOException {
+            ObjectNode load = JSON.createObjectNode();
+            load.put("op", "load");
+            load.put("module", module);
+            load.put("wasm", Base64.getEncoder().encodeToString(wasm));
+            JsonNode reply = request(load);
+            assertTrue(reply.path("ok").asBoolean(), reply.toString());
+        }
+
+        void open(String session, String module, long memoryBytes, long deadlineMs) throws IOException {
+            ObjectNode open = JSON.createObjectNode();
+            open.put("op", "open");
+            open.put("session", session);
+            open.put("module", module);
+            open.put("outputBytes", 1 << 16);
+            open.put("memoryBytes", memoryBytes);
+            open.put("deadlineMs", deadlineMs);
+            assertTrue(request(open).path("ok").asBoolean());
+        }
+
+        ObjectNode instantiate() {
+            ObjectNode step = JSON.createObjectNode();
+            step.put("do", "instantiate");
+            ObjectNode wasi = step.putObject("wasi");
+            wasi.putArray("args").add("x");
+            wasi.putArray("env");
+            wasi.put("stdin", "");
+            wasi.putNull("preopen");
+            return step;
+        }
+
+        ObjectNode call(String export) {
+            ObjectNode step = JSON.createObjectNode();
+            step.put("do", "call");
+            step.put("export", export);
+            step.putArray("args");
+            step.putArray("results");
+            return step;
+        }
+
+        /** Closes stdin and returns the exit status. */
+        int finish() throws Exception {
+            in.close();
+            assertTrue(process.waitFor(20, TimeUnit.SECONDS), "the worker did not exit when stdin closed");
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() {
+            process.destroyForcibly();
+        }
+    }
+
+    @Test
+    void helloArrivesAndTheWorkerExitsWhenStdinCloses() throws Exception {
+        long started = System.nanoTime();
+        try (Child child = new Child()) {
+            JsonNode hello = child.request(JSON.createObjectNode().put("op", "hello"));
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            assertEquals("graalwasm", hello.path("runtime").asText());
+            System.err.println("graalwasm worker: hello after " + ms + " ms (engine " + hello.path("engine").asText() + ")");
+            assertEquals(0, child.finish());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Worker.MEMORY_BYTE_ARRAY, Worker.MEMORY_UNSAFE})
+    void twoMebibyteReadArrivesWhole(String memory) throws Exception {
+        try (Child child = new Child(memory)) {
+            child.load("m", Files.readAllBytes(CORPUS.resolve("wat/memory_bomb.wasm")));
+            child.open("s", "m", 64L << 20, 30000);
+            child.step("s", child.instantiate());
+            // Grows the memory to the 64 MiB cap, then traps.
+            assertEquals("unreachable", child.step("s", child.call("_start")).path("outcome").path("trap").asText());
+
+            byte[] pattern = new byte[2 << 20];
+            for (int i = 0; i < pattern.length; i++) {
+                pattern[i] = (byte) (i * 31 + (i >>> 11));
+            }
+            ObjectNode write = JSON.createObjectNode();
+            write.put("do", "write");
+            // Not a multiple of 8: the tail goes in byte by byte.
+            write.put("offset", 1001);
+            write.put("bytes", Base64.getEncoder().encodeToString(pattern));
+            assertEquals("returned", child.step("s", write).path("outcome").path("kind").asText());
+
+            ObjectNode read = JSON.createObjectNode();
+            read.put("do", "read");
+            read.put("offset", 1001);
+            read.put("length", pattern.length);
+            JsonNode bytes = child.step("s", read);
+            assertEquals("bytes", bytes.path("outcome").path("kind").asText());
+            assertArrayEquals(pattern, Base64.getDecoder().decode(bytes.path("outcome").path("bytes").asText()));
+
+            read.put("offset", (64L << 20) - 1);
+            read.put("length", 2);
+            assertEquals(
+                    "memory access of 2 bytes at 67108863 is outside the memory (67108864 bytes)",
+                    child.step("s", read).path("outcome").path("message").asText());
+            assertEquals(0, child.finish());
+        }
+    }
+
+    /**
+     * GraalWasm polls Truffle safepoints at loop back edges, br_if ones too: Context.interrupt
+     * ends the loop, the instance stays, and the next call is interrupted again.
+     */
+    @Test
+    void brIfLoopAndTheDeadline() throws Exception {
+        try (Child child = new Child()) {
+            child.load("m", BR_IF_LOOP);
+            child.open("s", "m", 1 << 20, 200);
+            child.step("s", child.instantiate());
+            long started = System.nanoTime();
+            JsonNode reply = child.step("s", child.call("spin"));
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            assertEquals("deadline", reply.path("outcome").path("trap").asText(), reply.toString());
+            assertTrue(ms < 1500, "took " + ms + " ms");
+            assertTrue(reply.path("hasInstance").asBoolean(), reply.toString());
+            JsonNode again = child.step("s", child.call("spin"));
+            assertEquals("deadline", again.path("outcome").path("trap").asText());
+            // Another session still works beside it.
+            child.load("e", Files.readAllBytes(CORPUS.resolve("wat/exit_1000.wasm")));
+            child.open("t", "e", 1 << 20, 5000);
+            ObjectNode run = child.instantiate();
+            run.put("do", "run");
+            assertEquals(1000, child.step("t", run).path("outcome").path("code").asInt());
+            assertEquals(0, child.finish());
+        }
+    }
+}
