@@ -276,7 +276,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     Err(why) => format!("unavailable: {why}"),
                 };
                 let place = if entry.embedded { "in-process" } else { "out-of-process" };
-                println!("{:10} {place:15} {status}", entry.name);
+                println!("{:18} {place:15} {status}
+{:18} installed: {}", entry.name, "", entry.installed);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -324,7 +324,7 @@ mod tests {
     }
 
     static SCRIPTED: RuntimeEntry =
-        RuntimeEntry { name: "wasmer", embedded: true, make: || Arc::new(Scripted) };
+        RuntimeEntry { name: "wasmer", embedded: true, make: || Arc::new(Scripted), installed: "test" };
 
     fn run(steps: &str) -> TrialReport {
         run_on(&SCRIPTED, steps)
@@ -393,7 +393,7 @@ mod tests {
 
     /// The scripted runtime under the name of an older major, which inherits wasmtime's tables.
     static OLDER_MAJOR: RuntimeEntry =
-        RuntimeEntry { name: "wasmtime-36", embedded: true, make: || Arc::new(Scripted) };
+        RuntimeEntry { name: "wasmtime-36", embedded: true, make: || Arc::new(Scripted), installed: "test" };
 
     #[test]
     fn an_older_major_inherits_the_current_majors_deviation_unless_it_has_its_own() {

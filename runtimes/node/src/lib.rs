@@ -50,7 +50,7 @@ pub mod throws;
 use std::sync::Arc;
 
 pub use program::MIN_NODE_MAJOR;
-pub use runtime::{worker_command, NodeRuntime, Wasi};
+pub use runtime::{worker_command, NodeRuntime, Wasi, NODE_RELEASES};
 
 /// `node` from `PATH`.
 pub fn runtime() -> Arc<dyn execmodel_contract::Runtime> {
@@ -60,6 +60,11 @@ pub fn runtime() -> Arc<dyn execmodel_contract::Runtime> {
 /// `node` from `PATH` with a JavaScript WASI polyfill in place of `node:wasi`.
 pub fn polyfill_runtime(wasi: Wasi) -> Arc<dyn execmodel_contract::Runtime> {
     Arc::new(NodeRuntime::with_polyfill(wasi))
+}
+
+/// node release `major` (one of [`NODE_RELEASES`]), installed from npm.
+pub fn release_runtime(major: u32) -> Arc<dyn execmodel_contract::Runtime> {
+    Arc::new(NodeRuntime::release(major))
 }
 
 /// Bun, installed from npm, with its own `node:wasi`.

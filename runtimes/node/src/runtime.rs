@@ -35,6 +35,11 @@ impl NodeRuntime {
         NodeRuntime(WorkerRuntime::new(NodeBackend { host: Host::Node(PathBuf::from("node")), wasi }))
     }
 
+    /// node release `major` (22, 24 or 26, installed from npm) with its own `node:wasi`.
+    pub fn release(major: u32) -> NodeRuntime {
+        NodeRuntime(WorkerRuntime::new(NodeBackend { host: Host::NodeRelease(major), wasi: Wasi::NodeWasi }))
+    }
+
     /// Bun (from the npm packages) running the worker with its own `node:wasi`.
     pub fn bun() -> NodeRuntime {
         NodeRuntime(WorkerRuntime::new(NodeBackend { host: Host::Bun, wasi: Wasi::NodeWasi }))
@@ -75,8 +80,13 @@ pub enum Wasi {
 
 enum Host {
     Node(PathBuf),
+    /// A node release from `versions/package.json`.
+    NodeRelease(u32),
     Bun,
 }
+
+/// The node releases beside the machine's node, as columns `node-<major>`.
+pub const NODE_RELEASES: [u32; 3] = [22, 24, 26];
 
 struct NodeBackend {
     host: Host,
@@ -94,6 +104,9 @@ pub fn column_command(runtime: &str) -> Result<WorkerCommand, String> {
         "wasm-util" => NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::WasmUtil },
         "browser-wasi-shim" => NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::BrowserWasiShim },
         "bun" => NodeBackend { host: Host::Bun, wasi: Wasi::NodeWasi },
+        "node-22" => NodeBackend { host: Host::NodeRelease(22), wasi: Wasi::NodeWasi },
+        "node-24" => NodeBackend { host: Host::NodeRelease(24), wasi: Wasi::NodeWasi },
+        "node-26" => NodeBackend { host: Host::NodeRelease(26), wasi: Wasi::NodeWasi },
         other => return Err(format!("no JavaScript column named {other}")),
     };
     backend.command()
@@ -118,6 +131,9 @@ impl Backend for NodeBackend {
             (Host::Node(_), Wasi::NodeWasi) => "node",
             (Host::Node(_), Wasi::WasmUtil) => "wasm-util",
             (Host::Node(_), Wasi::BrowserWasiShim) => "browser-wasi-shim",
+            (Host::NodeRelease(22), _) => "node-22",
+            (Host::NodeRelease(24), _) => "node-24",
+            (Host::NodeRelease(_), _) => "node-26",
             (Host::Bun, _) => "bun",
         }
     }
@@ -126,6 +142,7 @@ impl Backend for NodeBackend {
     fn probe(&self) -> Result<String, Unavailable> {
         match (&self.host, self.wasi) {
             (Host::Node(program), Wasi::NodeWasi) => program::probe(program),
+            (Host::NodeRelease(major), _) => program::probe(&packages::node_executable(*major)?),
             (Host::Node(program), _) => {
                 program::probe(program)?;
                 let command = self.command().map_err(Unavailable)?;
@@ -141,6 +158,7 @@ impl Backend for NodeBackend {
     fn command(&self) -> Result<WorkerCommand, String> {
         match (&self.host, self.wasi) {
             (Host::Node(program), Wasi::NodeWasi) => Ok(self.node_command(program.clone(), Vec::new())),
+            (Host::NodeRelease(major), _) => Ok(self.node_command(packages::node_executable(*major).map_err(|why| why.0)?, Vec::new())),
             (Host::Node(program), wasi) => {
                 let packages = packages::installed().map_err(|why| why.0)?;
                 let flag = if wasi == Wasi::WasmUtil { "--wasi=wasm-util" } else { "--wasi=browser-wasi-shim" };

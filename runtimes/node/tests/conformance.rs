@@ -20,12 +20,15 @@ fn the_node_worker_speaks_the_worker_protocol() {
 }
 
 #[test]
-fn the_worker_speaks_it_with_each_wasi_polyfill_and_under_bun() {
+fn the_worker_speaks_it_with_each_wasi_polyfill_under_bun_and_under_other_node_releases() {
     let columns = [
         ("wasm-util", Limitations::default()),
         ("browser-wasi-shim", Limitations::default()),
         // JavaScriptCore canonicalises a NaN passed through JS; Bun's proc_exit is process.exit.
         ("bun", Limitations { canonical_nans: true, exit_ends_the_process: true }),
+        ("node-22", Limitations::default()),
+        ("node-24", Limitations::default()),
+        ("node-26", Limitations::default()),
     ];
     for (column, limitations) in columns {
         let command = match execmodel_node::column_command(column) {

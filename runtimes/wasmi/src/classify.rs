@@ -11,7 +11,7 @@
 //! Wasm traps carry a `TrapCode`.
 
 use execmodel_contract::{Outcome, RejectStage, TrapKind};
-use wasmi::errors::{ErrorKind, InstantiationError};
+use wasmi::errors::ErrorKind;
 use wasmi::TrapCode;
 
 use crate::deadline::StepClock;
@@ -32,21 +32,10 @@ pub fn instantiation_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome
         ErrorKind::Linker(_) => Outcome::reject(RejectStage::Link, message),
         // The linker resolves imports by name only; a definition of the wrong type is found
         // by instantiation. Either way the import cannot be satisfied.
-        ErrorKind::Instantiation(error) if is_import_mismatch(error) => Outcome::reject(RejectStage::Link, message),
+        ErrorKind::Instantiation(error) if crate::compat::is_import_mismatch(error) => Outcome::reject(RejectStage::Link, message),
         // Memory over the cap, a data or element segment out of bounds, …
         _ => Outcome::reject(RejectStage::Instantiate, message),
     }
-}
-
-fn is_import_mismatch(error: &InstantiationError) -> bool {
-    matches!(
-        error,
-        InstantiationError::ImportTypeMismatch { .. }
-            | InstantiationError::FuncTypeMismatch { .. }
-            | InstantiationError::GlobalTypeMismatch { .. }
-            | InstantiationError::TableTypeMismatch { .. }
-            | InstantiationError::MemoryTypeMismatch { .. }
-    )
 }
 
 /// A failure while an export ran.

@@ -8,6 +8,7 @@
 
 mod capture;
 mod classify;
+mod compat;
 mod deadline;
 mod module;
 mod run_policy;
@@ -19,6 +20,8 @@ use std::sync::Arc;
 
 use execmodel_contract::{AdapterError, CompiledModule, Runtime};
 
+/// The column's name (the same sources also build `wasmi-1`).
+pub(crate) const NAME: &str = "wasmi";
 /// The locked version of the `wasmi` crate (checked against Cargo.lock by a unit test).
 pub const VERSION: &str = "2.0.0";
 /// The locked version of `wasmi_wasi`, which maps `proc_exit` and links the preview1 imports.
@@ -36,7 +39,7 @@ struct Wasmi;
 
 impl Runtime for Wasmi {
     fn name(&self) -> &'static str {
-        "wasmi"
+        NAME
     }
 
     fn version(&self) -> String {

@@ -19,7 +19,7 @@ pub struct WasmiModule(Arc<Shared>);
 
 impl WasmiModule {
     pub fn compile(wasm: &[u8]) -> Result<Self, AdapterError> {
-        let compile_error = |message: String| AdapterError::Compile { runtime: "wasmi".to_string(), message };
+        let compile_error = |message: String| AdapterError::Compile { runtime: crate::NAME.to_string(), message };
         let engine = Engine::new(&engine_config());
         let module = Module::new(&engine, wasm).map_err(|error| compile_error(error.to_string()))?;
         let mut linker = Linker::new(&engine);

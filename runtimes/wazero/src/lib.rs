@@ -36,15 +36,26 @@ pub enum Engine {
     Interpreter,
 }
 
+/// Which wazero the worker embeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// v1.12.0 (`worker/go.mod`).
+    Current,
+    /// v1.11.0 (`releases/v1.11.0/go.mod`), for upgrade checks: column `wazero-1.11`.
+    Previous,
+}
+
 pub struct WazeroBackend {
     engine: Engine,
+    release: Release,
 }
 
 impl Backend for WazeroBackend {
     fn name(&self) -> &'static str {
-        match self.engine {
-            Engine::Compiler => "wazero",
-            Engine::Interpreter => "wazero-interpreter",
+        match (self.release, self.engine) {
+            (Release::Current, Engine::Compiler) => "wazero",
+            (Release::Current, Engine::Interpreter) => "wazero-interpreter",
+            (Release::Previous, _) => "wazero-1.11",
         }
     }
 
@@ -54,7 +65,7 @@ impl Backend for WazeroBackend {
     }
 
     fn command(&self) -> Result<WorkerCommand, String> {
-        let program = program::worker_program().map_err(|why| why.0)?;
+        let program = program::worker_program(self.release).map_err(|why| why.0)?;
         let mut env = Vec::new();
         if let Some(cache) = execmodel_cache::default_root() {
             env.push(("EXECMODEL_WAZERO_CACHE".to_string(), cache.join("wazero").to_string_lossy().into_owned()));
@@ -74,9 +85,19 @@ impl WazeroBackend {
 
 /// How the adapter starts a worker of this engine (building it first if needed).
 pub fn worker_command(engine: Engine) -> Result<WorkerCommand, String> {
-    WazeroBackend { engine }.command()
+    WazeroBackend { engine, release: Release::Current }.command()
+}
+
+/// The worker command of the previous release (compiler engine).
+pub fn previous_release_command() -> Result<WorkerCommand, String> {
+    WazeroBackend { engine: Engine::Compiler, release: Release::Previous }.command()
 }
 
 pub fn runtime(engine: Engine) -> Arc<dyn Runtime> {
-    Arc::new(WorkerRuntime::new(WazeroBackend { engine }))
+    Arc::new(WorkerRuntime::new(WazeroBackend { engine, release: Release::Current }))
+}
+
+/// wazero v1.11.0 with the compiler engine, beside v1.12.0.
+pub fn previous_release() -> Arc<dyn Runtime> {
+    Arc::new(WorkerRuntime::new(WazeroBackend { engine: Engine::Compiler, release: Release::Previous }))
 }

@@ -8,6 +8,8 @@ use std::sync::OnceLock;
 use execmodel_contract::Unavailable;
 use execmodel_worker::WorkerBuild;
 
+use crate::Release;
+
 /// The worker's sources, embedded so that the binary always matches this build of the adapter.
 const SOURCES: [(&str, &str); 5] = [
     ("go.mod", include_str!("../worker/go.mod")),
@@ -16,20 +18,34 @@ const SOURCES: [(&str, &str); 5] = [
     ("worker.go", include_str!("../worker/worker.go")),
     ("probe.go", include_str!("../worker/probe.go")),
 ];
+/// The same worker against the previous wazero release: only its module files differ.
+const PREVIOUS_MODULE: [(&str, &str); 2] = [
+    ("go.mod", include_str!("../releases/v1.11.0/go.mod")),
+    ("go.sum", include_str!("../releases/v1.11.0/go.sum")),
+];
 /// wazero v1.12.0's `go.mod` says `go 1.25.0`.
 const MIN_GO_MINOR: u32 = 25;
 const BINARY: &str = "execmodel-wazero-worker";
 const INSTALL: &str = "install Go ≥ 1.25 (https://go.dev/doc/install) and put `go` on PATH";
 
-/// The built worker, building it on first use; every later call in this process is free.
-pub fn worker_program() -> Result<PathBuf, Unavailable> {
-    static PROGRAM: OnceLock<Result<PathBuf, Unavailable>> = OnceLock::new();
-    PROGRAM.get_or_init(build_once).clone()
+/// The built worker for `release`, building it on first use; every later call in this process is free.
+pub fn worker_program(release: Release) -> Result<PathBuf, Unavailable> {
+    static CURRENT: OnceLock<Result<PathBuf, Unavailable>> = OnceLock::new();
+    static PREVIOUS: OnceLock<Result<PathBuf, Unavailable>> = OnceLock::new();
+    match release {
+        Release::Current => CURRENT.get_or_init(|| build_once("wazero", SOURCES)),
+        Release::Previous => PREVIOUS.get_or_init(|| {
+            let mut sources = SOURCES;
+            sources[..2].copy_from_slice(&PREVIOUS_MODULE);
+            build_once("wazero-1.11", sources)
+        }),
+    }
+    .clone()
 }
 
-fn build_once() -> Result<PathBuf, Unavailable> {
+fn build_once(name: &str, sources: [(&'static str, &'static str); 5]) -> Result<PathBuf, Unavailable> {
     let go_version = go_version()?;
-    let build = WorkerBuild { name: "wazero", sources: &SOURCES, toolchain: &go_version, artifact: BINARY };
+    let build = WorkerBuild { name, sources: &sources, toolchain: &go_version, artifact: BINARY };
     build
         .get_or_build(|source_dir, partial| {
             let output = Command::new("go")

@@ -19,4 +19,8 @@ fn the_wazero_worker_speaks_the_worker_protocol() {
             panic!("{engine:?}: {problem}");
         }
     }
+    let previous = execmodel_wazero::previous_release_command().expect("Go was found above");
+    if let Err(problem) = execmodel_worker::conformance::check(&previous, |text| wat::parse_str(text).expect("valid WAT")) {
+        panic!("wazero v1.11.0: {problem}");
+    }
 }
