@@ -118,6 +118,12 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
         installed: "the Chicory worker with --engine=compiler",
     },
     RuntimeEntry {
+        name: "chicory-1.7.3",
+        embedded: false,
+        make: execmodel_chicory::previous_release,
+        installed: "the Chicory worker against 1.7.3, interpreter only (Maven serves no 1.7.3 compiler), built on first use",
+    },
+    RuntimeEntry {
         name: "graalwasm",
         embedded: false,
         make: execmodel_graalwasm::runtime,
@@ -169,6 +175,7 @@ pub const OLDER_MAJORS: &[(&str, &str)] = &[
     ("wazero-interpreter", "wazero"),
     ("wazero-1.11", "wazero"),
     ("chicory-compiler", "chicory"),
+    ("chicory-1.7.3", "chicory"),
     ("node-22", "node"),
     ("node-24", "node"),
     ("node-26", "node"),

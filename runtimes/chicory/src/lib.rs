@@ -18,8 +18,9 @@
 //!   classified by the worker; the guest runs on an 8 MiB-stack thread of its own per step,
 //!   interrupted at the deadline.
 //!
-//! Two columns: `chicory` (the interpreter, Chicory's default) and `chicory-compiler` (its
-//! runtime compiler to JVM bytecode, `MachineFactoryCompiler`).
+//! Three columns: `chicory` (the interpreter, Chicory's default), `chicory-compiler` (its
+//! runtime compiler to JVM bytecode, `MachineFactoryCompiler`) and `chicory-1.7.3` (the
+//! previous release Maven serves, interpreter only, for upgrade checks).
 
 mod program;
 
@@ -37,15 +38,27 @@ pub enum Engine {
     Compiler,
 }
 
+/// Which Chicory the worker is built against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Release {
+    /// 1.7.5 (`worker/pom.xml`).
+    Current,
+    /// 1.7.3, interpreter only, for upgrade checks: column `chicory-1.7.3`.
+    Previous,
+}
+
 pub struct ChicoryBackend {
     engine: Engine,
+    release: Release,
 }
 
 impl Backend for ChicoryBackend {
     fn name(&self) -> &'static str {
-        match self.engine {
-            Engine::Interpreter => "chicory",
-            Engine::Compiler => "chicory-compiler",
+        match (self.release, self.engine) {
+            (Release::Current, Engine::Interpreter) => "chicory",
+            (Release::Current, Engine::Compiler) => "chicory-compiler",
+            (Release::Previous, Engine::Interpreter) => "chicory-1.7.3",
+            (Release::Previous, Engine::Compiler) => "chicory-1.7.3-compiler",
         }
     }
 
@@ -55,7 +68,7 @@ impl Backend for ChicoryBackend {
     }
 
     fn command(&self) -> Result<WorkerCommand, String> {
-        let jar = program::worker_jar().map_err(|why| why.0)?;
+        let jar = program::worker_jar(self.release).map_err(|why| why.0)?;
         let engine = match self.engine {
             Engine::Interpreter => "--engine=interpreter",
             Engine::Compiler => "--engine=compiler",
@@ -77,9 +90,14 @@ impl Backend for ChicoryBackend {
 
 /// How the adapter starts a worker of this engine (building it first if needed).
 pub fn worker_command(engine: Engine) -> Result<WorkerCommand, String> {
-    ChicoryBackend { engine }.command()
+    ChicoryBackend { engine, release: Release::Current }.command()
 }
 
 pub fn runtime(engine: Engine) -> Arc<dyn Runtime> {
-    Arc::new(WorkerRuntime::new(ChicoryBackend { engine }))
+    Arc::new(WorkerRuntime::new(ChicoryBackend { engine, release: Release::Current }))
+}
+
+/// Chicory 1.7.3's interpreter beside 1.7.5: the newest earlier release Maven serves here.
+pub fn previous_release() -> Arc<dyn Runtime> {
+    Arc::new(WorkerRuntime::new(ChicoryBackend { engine: Engine::Interpreter, release: Release::Previous }))
 }

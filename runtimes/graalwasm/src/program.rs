@@ -44,7 +44,7 @@ fn build_once() -> Result<Built, Unavailable> {
     let build = WorkerBuild { name: "graalwasm", sources: &SOURCES, toolchain: &toolchain, artifact: JAR };
     let jar = build
         .get_or_build(|source_dir, partial| {
-            jvm::maven_package(source_dir, home.as_deref())?;
+            jvm::maven_package(source_dir, home.as_deref(), &[])?;
             std::fs::rename(source_dir.join("target").join(JAR), partial).map_err(|err| format!("`mvn package` left no {JAR}: {err}"))
         })
         .map_err(Unavailable)?;

@@ -1,6 +1,5 @@
 package execmodel.chicory;
 
-import com.dylibso.chicory.compiler.MachineFactoryCompiler;
 import com.dylibso.chicory.runtime.ByteBufferMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExecutionCompletedException;
@@ -75,6 +74,7 @@ final class Worker {
     private static final String UNSTABLE = "wasi_unstable";
 
     private final String engine;
+    private final Function<WasmModule, Function<Instance, Machine>> compiler;
     private final ObjectMapper json;
     private final Map<String, Loaded> modules = new HashMap<>();
     private final Map<String, Session> sessions = new HashMap<>();
@@ -85,6 +85,7 @@ final class Worker {
                     "unknown engine " + engine + " (want interpreter or compiler)");
         }
         this.engine = engine;
+        this.compiler = ENGINE_COMPILER.equals(engine) ? loadCompiler() : null;
         // A load line carries a whole module in base64: no cap on string length.
         JsonFactory factory =
                 JsonFactory.builder()
@@ -100,6 +101,23 @@ final class Worker {
 
     String engine() {
         return engine;
+    }
+
+    /** The compiler engine, or a clear refusal when this jar was built without it. */
+    @SuppressWarnings("unchecked")
+    private static Function<WasmModule, Function<Instance, Machine>> loadCompiler() {
+        try {
+            return (Function<WasmModule, Function<Instance, Machine>>)
+                    Class.forName("execmodel.chicory.CompilerEngine")
+                            .getDeclaredConstructor()
+                            .newInstance();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            throw new IllegalArgumentException(
+                    "this worker was built without Chicory's compiler (Chicory "
+                            + chicoryVersion()
+                            + ", interpreter only): "
+                            + e);
+        }
     }
 
     /** The Chicory version this jar was built against (Maven fills the resource in). */
@@ -238,7 +256,7 @@ final class Worker {
             try {
                 // Chicory's runtime compiler with its default options (interpreter fallback
                 // WARN for functions too large for a JVM method), compiled once per module.
-                machines = MachineFactoryCompiler.builder(module).compile();
+                machines = compiler.apply(module);
             } catch (ChicoryException e) {
                 throw new CompileRefusal(messageOf(e));
             } catch (RuntimeException | StackOverflowError e) {
