@@ -108,19 +108,19 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
     RuntimeEntry {
         name: "chicory",
         embedded: false,
-        make: || execmodel_chicory::runtime(execmodel_chicory::Engine::Interpreter),
+        make: || execmodel_chicory::runtime(execmodel_chicory::Column::Current(execmodel_chicory::Engine::Interpreter)),
         installed: "Java worker against Chicory 1.7.5, built with the machine's `mvn` on first use",
     },
     RuntimeEntry {
         name: "chicory-compiler",
         embedded: false,
-        make: || execmodel_chicory::runtime(execmodel_chicory::Engine::Compiler),
+        make: || execmodel_chicory::runtime(execmodel_chicory::Column::Current(execmodel_chicory::Engine::Compiler)),
         installed: "the Chicory worker with --engine=compiler",
     },
     RuntimeEntry {
         name: "chicory-1.7.3",
         embedded: false,
-        make: execmodel_chicory::previous_release,
+        make: || execmodel_chicory::runtime(execmodel_chicory::Column::PreviousInterpreter),
         installed: "the Chicory worker against 1.7.3, interpreter only (Maven serves no 1.7.3 compiler), built on first use",
     },
     RuntimeEntry {

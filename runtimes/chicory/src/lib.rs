@@ -43,22 +43,45 @@ pub enum Engine {
 pub enum Release {
     /// 1.7.5 (`worker/pom.xml`).
     Current,
-    /// 1.7.3, interpreter only, for upgrade checks: column `chicory-1.7.3`.
+    /// 1.7.3, for upgrade checks: column `chicory-1.7.3`. Maven serves no compiler artefact
+    /// for it, so it is built without one.
     Previous,
 }
 
+/// One column: a release and an engine. The previous release has only the interpreter, so
+/// the variants are the three columns there are rather than every pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    Current(Engine),
+    PreviousInterpreter,
+}
+
+impl Column {
+    fn release(self) -> Release {
+        match self {
+            Column::Current(_) => Release::Current,
+            Column::PreviousInterpreter => Release::Previous,
+        }
+    }
+
+    fn engine(self) -> Engine {
+        match self {
+            Column::Current(engine) => engine,
+            Column::PreviousInterpreter => Engine::Interpreter,
+        }
+    }
+}
+
 pub struct ChicoryBackend {
-    engine: Engine,
-    release: Release,
+    column: Column,
 }
 
 impl Backend for ChicoryBackend {
     fn name(&self) -> &'static str {
-        match (self.release, self.engine) {
-            (Release::Current, Engine::Interpreter) => "chicory",
-            (Release::Current, Engine::Compiler) => "chicory-compiler",
-            (Release::Previous, Engine::Interpreter) => "chicory-1.7.3",
-            (Release::Previous, Engine::Compiler) => "chicory-1.7.3-compiler",
+        match self.column {
+            Column::Current(Engine::Interpreter) => "chicory",
+            Column::Current(Engine::Compiler) => "chicory-compiler",
+            Column::PreviousInterpreter => "chicory-1.7.3",
         }
     }
 
@@ -68,8 +91,8 @@ impl Backend for ChicoryBackend {
     }
 
     fn command(&self) -> Result<WorkerCommand, String> {
-        let jar = program::worker_jar(self.release).map_err(|why| why.0)?;
-        let engine = match self.engine {
+        let jar = program::worker_jar(self.column.release()).map_err(|why| why.0)?;
+        let engine = match self.column.engine() {
             Engine::Interpreter => "--engine=interpreter",
             Engine::Compiler => "--engine=compiler",
         };
@@ -88,16 +111,11 @@ impl Backend for ChicoryBackend {
     }
 }
 
-/// How the adapter starts a worker of this engine (building it first if needed).
-pub fn worker_command(engine: Engine) -> Result<WorkerCommand, String> {
-    ChicoryBackend { engine, release: Release::Current }.command()
+/// How the adapter starts a worker of this column (building it first if needed).
+pub fn worker_command(column: Column) -> Result<WorkerCommand, String> {
+    ChicoryBackend { column }.command()
 }
 
-pub fn runtime(engine: Engine) -> Arc<dyn Runtime> {
-    Arc::new(WorkerRuntime::new(ChicoryBackend { engine, release: Release::Current }))
-}
-
-/// Chicory 1.7.3's interpreter beside 1.7.5: the newest earlier release Maven serves here.
-pub fn previous_release() -> Arc<dyn Runtime> {
-    Arc::new(WorkerRuntime::new(ChicoryBackend { engine: Engine::Interpreter, release: Release::Previous }))
+pub fn runtime(column: Column) -> Arc<dyn Runtime> {
+    Arc::new(WorkerRuntime::new(ChicoryBackend { column }))
 }

@@ -1,11 +1,11 @@
-//! The Java worker, with each engine, against the worker protocol's conformance script.
+//! The Java worker, in each column (both engines of 1.7.5, the interpreter of 1.7.3), against the worker protocol's conformance script.
 
-use execmodel_chicory::Engine;
+use execmodel_chicory::{Column, Engine};
 
 #[test]
 fn the_chicory_worker_speaks_the_worker_protocol() {
-    for engine in [Engine::Interpreter, Engine::Compiler] {
-        let command = match execmodel_chicory::worker_command(engine) {
+    for column in [Column::Current(Engine::Interpreter), Column::Current(Engine::Compiler), Column::PreviousInterpreter] {
+        let command = match execmodel_chicory::worker_command(column) {
             Ok(command) => command,
             Err(why) => {
                 eprintln!("skipped: {why}");
@@ -16,7 +16,7 @@ fn the_chicory_worker_speaks_the_worker_protocol() {
             wat::parse_str(text).expect("the conformance module is valid WAT")
         });
         if let Err(problem) = checked {
-            panic!("{engine:?}: {problem}");
+            panic!("{column:?}: {problem}");
         }
     }
 }

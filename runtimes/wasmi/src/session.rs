@@ -74,7 +74,9 @@ impl WasmiSession {
         let func = match instance.get_export(&prepared.store, export) {
             Some(Extern::Func(func)) => func,
             Some(other) => {
-                return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function: {other:?}"))
+                // The export's type, not its Debug form: that one carries a store id, which differs
+                // with how many stores the process made before, so the text would differ run to run.
+                return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function: {:?}", other.ty(&prepared.store)))
             }
             None => return Outcome::harness_reject(RejectStage::Call, format!("no export named `{export}`")),
         };
