@@ -140,7 +140,7 @@ fn suggested_deviation(runtime: &str, observed: &StepResult) -> String {
         let calls: Vec<String> = observed.implicit_calls.iter().map(|call| toml_string(call.as_bytes())).collect();
         table.push_str(&format!("  implicit = [{}]\n", calls.join(", ")));
     }
-    table.push_str("  reason = \"…\"\n  link = \"…\"");
+    table.push_str("  summary = \"… (what the runtime does, ≤ 60 characters)\"\n  reason = \"…\"\n  link = \"…\"");
     table
 }
 

@@ -94,11 +94,16 @@ pub struct Expected {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deviation {
     pub expected: Expected,
+    /// What the runtime does, in at most `SUMMARY_CHARS` characters: the answers view's cell.
+    pub summary: String,
     pub reason: String,
     pub link: String,
     /// 1-based line of the `[scenario.step.deviation.RUNTIME]` header.
     pub line: usize,
 }
+
+/// The longest `summary` a deviation may have.
+pub const SUMMARY_CHARS: usize = 60;
 
 /// What a step does, as written in `do`.
 #[derive(Debug, Clone, PartialEq)]
@@ -242,10 +247,17 @@ fn step_from_raw(
         }
         let table_offset = raw_deviation.expect.span().start;
         let header_line = at(runtime.span().start, String::new()).line;
-        for (field, value) in [("reason", &raw_deviation.reason), ("link", &raw_deviation.link)] {
+        for (field, value) in [("summary", raw_deviation.summary.get_ref()), ("reason", &raw_deviation.reason), ("link", &raw_deviation.link)] {
             if value.trim().is_empty() {
                 return Err(at(table_offset, format!("a deviation needs a non-empty `{field}`")));
             }
+        }
+        let summary_chars = raw_deviation.summary.get_ref().chars().count();
+        if summary_chars > SUMMARY_CHARS {
+            return Err(at(
+                raw_deviation.summary.span().start,
+                format!("`summary` is {summary_chars} characters; at most {SUMMARY_CHARS} fit a cell of the answers view (the whole story goes in `reason`)"),
+            ));
         }
         deviations.insert(
             runtime.into_inner(),
@@ -256,6 +268,7 @@ fn step_from_raw(
                     stderr: output_text(raw_deviation.stderr),
                     implicit: raw_deviation.implicit,
                 },
+                summary: raw_deviation.summary.into_inner(),
                 reason: raw_deviation.reason,
                 link: raw_deviation.link,
                 line: header_line,
@@ -349,6 +362,7 @@ struct RawDeviation {
     stdout: Option<Output>,
     stderr: Option<Output>,
     implicit: Option<Vec<String>>,
+    summary: Spanned<String>,
     reason: String,
     link: String,
 }
@@ -595,6 +609,7 @@ stdout = "hi\n"
 
 [scenario.step.deviation.wasmer]
 expect = "rejected call: no export"
+summary = "refuses it"
 reason = "because"
 link = "https://example.invalid/1"
 "#;
@@ -646,6 +661,16 @@ link = "https://example.invalid/1"
     fn deviation_without_reason_is_an_error() {
         let message = error_of(&GOOD.replace("reason = \"because\"", "reason = \"\""));
         assert!(message.contains("non-empty `reason`"), "{message}");
+    }
+
+    #[test]
+    fn a_deviation_summary_is_required_and_short() {
+        let message = error_of(&GOOD.replace("summary = \"refuses it\"\n", ""));
+        assert!(message.contains("missing field `summary`"), "{message}");
+        let long = "x".repeat(SUMMARY_CHARS + 1);
+        let message = error_of(&GOOD.replace("summary = \"refuses it\"", &format!("summary = \"{long}\"")));
+        assert!(message.contains(&format!("`summary` is {} characters; at most {SUMMARY_CHARS}", SUMMARY_CHARS + 1)), "{message}");
+        assert!(message.contains(".toml:"), "names the file and line: {message}");
     }
 
     #[test]

@@ -375,7 +375,7 @@ mod tests {
     fn a_deviation_that_still_deviates_is_a_known_deviation() {
         let report = run(&format!(
             "{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:100\"\n\
-             [scenario.step.deviation.wasmer]\nexpect = \"returned i32:1\"\nreason = \"r\"\nlink = \"l\"\n"
+             [scenario.step.deviation.wasmer]\nexpect = \"returned i32:1\"\nsummary = \"s\"\nreason = \"r\"\nlink = \"l\"\n"
         ));
         assert_eq!(report.verdict, Verdict::KnownDeviation);
     }
@@ -384,7 +384,7 @@ mod tests {
     fn a_deviation_that_stopped_deviating_fails_and_says_what_to_delete() {
         let report = run(&format!(
             "{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:1\"\n\
-             [scenario.step.deviation.wasmer]\nexpect = \"trapped unreachable\"\nreason = \"r\"\nlink = \"l\"\n"
+             [scenario.step.deviation.wasmer]\nexpect = \"trapped unreachable\"\nsummary = \"s\"\nreason = \"r\"\nlink = \"l\"\n"
         ));
         let Verdict::Fail(message) = report.verdict else { panic!("{:?}", report.verdict) };
         assert!(message.contains("wasmer no longer deviates"), "{message}");
@@ -399,20 +399,20 @@ mod tests {
     fn an_older_major_inherits_the_current_majors_deviation_unless_it_has_its_own() {
         let wasmtime_deviates = format!(
             "{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:100\"\n\
-             [scenario.step.deviation.wasmtime]\nexpect = \"returned i32:1\"\nreason = \"r\"\nlink = \"l\"\n"
+             [scenario.step.deviation.wasmtime]\nexpect = \"returned i32:1\"\nsummary = \"s\"\nreason = \"r\"\nlink = \"l\"\n"
         );
         assert_eq!(run_on(&OLDER_MAJOR, &wasmtime_deviates).verdict, Verdict::KnownDeviation);
 
         let older_differs = format!(
             "{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:1\"\n\
-             [scenario.step.deviation.wasmtime]\nexpect = \"trapped unreachable\"\nreason = \"r\"\nlink = \"l\"\n"
+             [scenario.step.deviation.wasmtime]\nexpect = \"trapped unreachable\"\nsummary = \"s\"\nreason = \"r\"\nlink = \"l\"\n"
         );
         let Verdict::Fail(message) = run_on(&OLDER_MAJOR, &older_differs).verdict else { panic!() };
         assert!(message.contains("not what wasmtime is recorded to do"), "{message}");
         assert!(message.contains("[scenario.step.deviation.wasmtime-36]"), "{message}");
 
         let own_table = format!(
-            "{older_differs}[scenario.step.deviation.wasmtime-36]\nexpect = \"returned i32:1\"\nreason = \"r\"\nlink = \"l\"\n"
+            "{older_differs}[scenario.step.deviation.wasmtime-36]\nexpect = \"returned i32:1\"\nsummary = \"s\"\nreason = \"r\"\nlink = \"l\"\n"
         );
         assert_eq!(run_on(&OLDER_MAJOR, &own_table).verdict, Verdict::KnownDeviation);
     }
