@@ -32,7 +32,7 @@ impl ColumnCost {
 pub fn measure_column(root: &std::path::Path, entry: &'static RuntimeEntry, jobs: usize) -> anyhow::Result<ColumnCost> {
     let plan = Plan::new(Suite::load(root)?, &[entry]);
     let started = Instant::now();
-    let run = matrix::run(&plan, &Options { jobs, filter: None, progress: &|_, _, _| {} });
+    let run = matrix::run(&plan, &Options { jobs, filter: None, partition: None, all_runtimes: false, progress: &|_, _, _| {} });
     let wall = started.elapsed();
     let raw = run
         .reports

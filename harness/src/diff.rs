@@ -13,6 +13,10 @@ pub struct ReportDiff {
     pub changed: Vec<TrialChange>,
     pub added: Vec<String>,
     pub removed: Vec<String>,
+    /// Trials present in both reports.
+    pub compared: usize,
+    /// Whether the runtimes' own texts and the guests' output were compared too.
+    pub details: bool,
 }
 
 #[derive(Debug)]
@@ -42,7 +46,7 @@ pub fn diff(old: &Report, new: &Report) -> ReportDiff {
 }
 
 pub fn diff_with(old: &Report, new: &Report, compare: Compare) -> ReportDiff {
-    let mut result = ReportDiff::default();
+    let mut result = ReportDiff { details: compare.details, ..ReportDiff::default() };
     let versions = |report: &Report| -> BTreeMap<String, String> {
         report.runtimes.iter().map(|r| (r.name.clone(), r.version.clone())).collect()
     };
@@ -64,6 +68,7 @@ pub fn diff_with(old: &Report, new: &Report, compare: Compare) -> ReportDiff {
             result.removed.push(name.clone());
             continue;
         };
+        result.compared += 1;
         fn observed(trial: &TrialRecord, index: usize) -> Option<&Observation> {
             trial.steps.get(index).and_then(|s| s.observed.as_ref())
         }
@@ -167,6 +172,12 @@ pub fn render_markdown(diff: &ReportDiff, old: &Report, new: &Report) -> String 
         }
         out.push('\n');
     }
+    if diff.changed.is_empty() && diff.added.is_empty() && diff.removed.is_empty() {
+        // Only a version moved: say what was compared, so that "nothing changed" reads as a
+        // measurement rather than as a diff that stopped early.
+        let what = if diff.details { "outcomes, runtime messages and output" } else { "outcomes" };
+        let _ = writeln!(out, "No trial changed: {} trial(s) compared, same {what}.", diff.compared);
+    }
     for (title, names) in [("added", &diff.added), ("removed", &diff.removed)] {
         if !names.is_empty() {
             let _ = writeln!(out, "### {} trial(s) {title}\n", names.len());
@@ -225,6 +236,8 @@ mod tests {
                 steps: vec![step],
             }],
             summary: Summary::default(),
+            partition: None,
+            answers: Vec::new(),
             lifecycle: None,
         }
     }
@@ -244,6 +257,16 @@ mod tests {
         assert_eq!(result.changed.len(), 1);
         let text = render_markdown(&result, &old, &new);
         assert!(text.contains("| `wasmtime::c/x::s` | pass → fail | 1. initialize | trapped unreachable | returned |"), "{text}");
+    }
+
+    #[test]
+    fn a_version_change_alone_says_how_many_trials_were_compared() {
+        let old = report("48.0.0", "returned", "pass");
+        let new = report("49.0.0", "returned", "pass");
+        let result = diff_with(&old, &new, Compare { details: true });
+        assert_eq!((result.compared, result.changed.len()), (1, 0));
+        let text = render_markdown(&result, &old, &new);
+        assert!(text.contains("No trial changed: 1 trial(s) compared, same outcomes, runtime messages and output."), "{text}");
     }
 
     #[test]

@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use harness::registry::{self, RuntimeEntry};
 use harness::suite::Suite;
-use harness::trials::Plan;
+use harness::trials::{Partition, Plan};
 use harness::report::Report;
 use harness::runner::RuntimeSlot;
 use harness::{bench, bench_process, classify, coverage, diff, matrix, probe};
@@ -37,6 +37,26 @@ enum Command {
         /// Trials run at once (default: the number of CPUs).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Also show runtimes that are not installed here, as columns of ignored trials
+        /// (default: one line under the table says what to install).
+        #[arg(long)]
+        all_runtimes: bool,
+    },
+    /// Per lifecycle question, what each runtime does: "as the ABI says" where all its trials
+    /// pass, otherwise its deviations' summaries. Runs the matrix, or reads a report.
+    Answers {
+        /// Only these runtimes (repeatable); default: all known ones that are installed.
+        #[arg(long = "runtime", value_name = "NAME", conflicts_with = "report")]
+        runtimes: Vec<String>,
+        /// Answer from this report.json instead of running the trials.
+        #[arg(long, value_name = "FILE")]
+        report: Option<PathBuf>,
+        /// Also show runtimes that are not installed here (their cells say why nothing ran).
+        #[arg(long, conflicts_with = "report")]
+        all_runtimes: bool,
+        /// Print the rows as JSON (the `answers` field of docs/report-schema.md).
+        #[arg(long)]
+        json: bool,
     },
     /// Run the whole matrix once and write report.json, report.md, index.html and junit.xml.
     Report {
@@ -49,6 +69,26 @@ enum Command {
         /// Include the lifecycle costs of a `bench lifecycle --json FILE` run.
         #[arg(long, value_name = "FILE")]
         lifecycle: Option<PathBuf>,
+        /// Also report runtimes that are not installed here, as columns of ignored trials.
+        #[arg(long)]
+        all_runtimes: bool,
+        /// Run only part K of N: every N-th trial of the whole run's order, from the K-th on
+        /// (one part per CI machine; `execmodel merge` joins the parts' report.json files).
+        #[arg(long, value_name = "K/N")]
+        partition: Option<Partition>,
+    },
+    /// Join the report.json files of every part of a split run (`report --partition K/N`) into
+    /// the report one whole run would have written: report.json, report.md, index.html, junit.xml.
+    ///
+    /// Refuses a missing part, a part given twice, a whole run's report, and parts from another
+    /// split, harness build, set of runtime versions or expectations.
+    Merge {
+        /// Directory to write into (created if missing; files replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+        /// The parts' report.json files, in any order.
+        #[arg(required = true, value_name = "PART.json")]
+        parts: Vec<PathBuf>,
     },
     /// Compare two report.json files: changed runtime versions and trials. Exits 1 if anything changed.
     ///
@@ -161,25 +201,46 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let root = cli.root.unwrap_or_else(Suite::default_root);
     match cli.command {
-        Command::Matrix { runtimes, filter, jobs } => {
+        Command::Matrix { runtimes, filter, jobs, all_runtimes } => {
             let entries = select_runtimes(&runtimes)?;
             let suite = Suite::load(&root)?;
             let plan = Plan::new(suite, &entries);
-            let run = run_matrix(&plan, jobs, filter.as_deref());
+            let run = run_matrix(&plan, Selection { jobs, filter: filter.as_deref(), partition: None, all_runtimes });
             print!("{}", run.render_text());
             Ok(if run.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Report { out, runtimes, lifecycle } => {
+        Command::Report { out, runtimes, lifecycle, all_runtimes, partition } => {
             let lifecycle = lifecycle.as_deref().map(harness::lifecycle::LifecycleBench::read).transpose()?;
-            let plan = Plan::new(Suite::load(&root)?, &select_runtimes(&runtimes)?);
-            let run = run_matrix(&plan, None, None);
-            let mut report = Report { lifecycle, ..Report::from_run(&plan, &run) };
-            // A corpus of one's own (`--root`) need not have a questions file.
-            if root.join(harness::questions::FILE).exists() {
-                report.answer_questions(&harness::questions::Questions::load(&root)?, &plan);
-            }
+            let (report, run) = run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition, all_runtimes })?;
+            let report = Report { lifecycle, ..report };
             report.write_dir(&out)?;
-            println!("{}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", run.summary(), out.display());
+            let part = partition.map_or(String::new(), |part| format!(" (part {part} of a run of {} trials)", run.partition.map_or(0, |(_, total)| total)));
+            println!("{}{part}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", report.summary, out.display());
+            for (runtime, why) in harness::report::answers::not_installed(&report) {
+                println!("not installed here: {runtime} — {why}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Answers { runtimes, report, all_runtimes, json } => {
+            let report = match report {
+                Some(path) => Report::read(&path)?,
+                None => run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition: None, all_runtimes })?.0,
+            };
+            if report.answers.is_empty() {
+                bail!("no answers: the corpus has no {} (or the report was written without one)", harness::questions::FILE);
+            }
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report.answers)?);
+            } else {
+                print!("{}", harness::report::answers::render_text(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Merge { out, parts } => {
+            let parts = parts.into_iter().map(|path| Report::read(&path).map(|report| (path, report))).collect::<anyhow::Result<Vec<_>>>()?;
+            let report = harness::report::merge::merge(&parts)?;
+            report.write_dir(&out)?;
+            println!("{} (merged from {} parts)\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", report.summary, parts.len(), out.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, runtimes, details } => {
@@ -294,8 +355,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// Which trials a view runs, and how many at once.
+struct Selection<'a> {
+    jobs: Option<usize>,
+    filter: Option<&'a str>,
+    partition: Option<Partition>,
+    all_runtimes: bool,
+}
+
+/// Run the matrix and make its report, trials tagged with the questions they answer.
+fn run_report(root: &std::path::Path, runtimes: &[String], selection: Selection) -> anyhow::Result<(Report, matrix::MatrixRun)> {
+    let plan = Plan::new(Suite::load(root)?, &select_runtimes(runtimes)?);
+    let run = run_matrix(&plan, selection);
+    let mut report = Report::from_run(&plan, &run);
+    // A corpus of one's own (`--root`) need not have a questions file.
+    if root.join(harness::questions::FILE).exists() {
+        report.answer_questions(&harness::questions::Questions::load(root)?, &plan);
+    }
+    Ok((report, run))
+}
+
 /// Run the matrix in parallel, with a progress bar when stderr is a terminal.
-fn run_matrix(plan: &Plan, jobs: Option<usize>, filter: Option<&str>) -> matrix::MatrixRun {
+fn run_matrix(plan: &Plan, Selection { jobs, filter, partition, all_runtimes }: Selection) -> matrix::MatrixRun {
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
@@ -311,7 +392,7 @@ fn run_matrix(plan: &Plan, jobs: Option<usize>, filter: Option<&str>) -> matrix:
             bar.set_message(name.to_string());
         }
     };
-    let run = matrix::run(plan, &matrix::Options { jobs, filter, progress: &progress });
+    let run = matrix::run(plan, &matrix::Options { jobs, filter, partition, all_runtimes, progress: &progress });
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -8,9 +8,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use execmodel_contract::{Author, StepResult};
+use serde::{Deserialize, Serialize};
 
 use crate::runner::{TrialReport, Verdict};
-use crate::trials::{Plan, PlannedTrial};
+use crate::trials::{Partition, Plan, PlannedTrial};
 
 pub enum Cell {
     Pass,
@@ -21,6 +22,17 @@ pub enum Cell {
 }
 
 impl Cell {
+    /// The verdict's word in a report: pass | deviation | fail | error | ignored.
+    pub fn verdict(&self) -> &'static str {
+        match self {
+            Cell::Pass => "pass",
+            Cell::KnownDeviation => "deviation",
+            Cell::Fail(_) => "fail",
+            Cell::Error(_) => "error",
+            Cell::Ignored(_) => "ignored",
+        }
+    }
+
     fn label(&self) -> &'static str {
         match self {
             Cell::Pass => "pass",
@@ -40,19 +52,85 @@ pub struct MatrixRun {
     pub cells: BTreeMap<(usize, usize), Cell>,
     pub reports: Vec<(PlannedTrial, Option<TrialReport>)>,
     pub wall_time: Duration,
+    /// The part this run was, and how many trials the whole run has.
+    pub partition: Option<(Partition, usize)>,
+    /// `(runtime, why)` for each runtime left out because it is not installed here.
+    pub not_installed: Vec<(String, String)>,
+}
+
+/// Trials counted by verdict, as the matrix prints them and `report.json` stores them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub total: usize,
+    pub pass: usize,
+    pub deviation: usize,
+    pub fail: usize,
+    pub error: usize,
+    pub ignored: usize,
+    pub wall_time_ms: f64,
+}
+
+impl Summary {
+    /// Count one trial by its verdict word (`Cell::verdict`); an unknown word counts as an error.
+    pub fn add(&mut self, verdict: &str) {
+        self.total += 1;
+        *match verdict {
+            "pass" => &mut self.pass,
+            "deviation" => &mut self.deviation,
+            "fail" => &mut self.fail,
+            "ignored" => &mut self.ignored,
+            _ => &mut self.error,
+        } += 1;
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} trials: {} pass, {} known deviation, {} FAIL, {} harness error, {} ignored ({:.1} s)",
+            self.total,
+            self.pass,
+            self.deviation,
+            self.fail,
+            self.error,
+            self.ignored,
+            self.wall_time_ms / 1e3
+        )
+    }
 }
 
 pub struct Options<'a> {
     pub jobs: usize,
     /// Keep only trials whose name contains this text.
     pub filter: Option<&'a str>,
+    /// Run only this part of the (filtered) trials.
+    pub partition: Option<Partition>,
+    /// Also list the trials of runtimes that are not installed here, as ignored; otherwise such
+    /// a runtime is no column, only a line saying what to install.
+    pub all_runtimes: bool,
     /// Called after each finished trial with (done, total).
     pub progress: &'a (dyn Fn(usize, usize, &str) + Sync),
 }
 
 pub fn run(plan: &Plan, options: &Options) -> MatrixRun {
     let started = Instant::now();
-    let trials = plan.trials(&|name| options.filter.is_none_or(|f| name.contains(f)));
+    let mut trials = plan.trials(&|name| options.filter.is_none_or(|f| name.contains(f)));
+    let mut not_installed = Vec::new();
+    if !options.all_runtimes {
+        for slot in &plan.slots {
+            if let Err(why) = slot.availability() {
+                if trials.iter().any(|t| t.slot.name() == slot.name()) {
+                    not_installed.push((slot.name().to_string(), why.to_string()));
+                }
+            }
+        }
+        trials.retain(|trial| trial.slot.availability().is_ok());
+    }
+    let planned = trials.len();
+    if let Some(part) = options.partition {
+        trials = part.select(trials);
+    }
     let total = trials.len();
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
@@ -106,29 +184,21 @@ pub fn run(plan: &Plan, options: &Options) -> MatrixRun {
         cells.insert((row, column), cell);
         reports.push((trial, report));
     }
-    MatrixRun { runtimes, rows, cells, reports, wall_time: started.elapsed() }
+    let partition = options.partition.map(|part| (part, planned));
+    MatrixRun { runtimes, rows, cells, reports, wall_time: started.elapsed(), partition, not_installed }
 }
 
 impl MatrixRun {
-    pub fn count(&self, label: &str) -> usize {
-        self.cells.values().filter(|cell| cell.label() == label).count()
-    }
-
     pub fn has_failures(&self) -> bool {
         self.cells.values().any(|cell| matches!(cell, Cell::Fail(_) | Cell::Error(_)))
     }
 
-    pub fn summary(&self) -> String {
-        format!(
-            "{} trials: {} pass, {} known deviation, {} FAIL, {} harness error, {} ignored ({:.1} s)",
-            self.cells.len(),
-            self.count("pass"),
-            self.count("deviation"),
-            self.count("FAIL"),
-            self.count("ERROR"),
-            self.count("ignored"),
-            self.wall_time.as_secs_f64()
-        )
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary { wall_time_ms: self.wall_time.as_secs_f64() * 1e3, ..Summary::default() };
+        for cell in self.cells.values() {
+            summary.add(cell.verdict());
+        }
+        summary
     }
 
     /// The table as plain text, followed by every failure's message and every ignore reason.
@@ -199,6 +269,9 @@ impl MatrixRun {
             }
         }
         let _ = writeln!(out, "\n{}", self.summary());
+        for (runtime, why) in &self.not_installed {
+            let _ = writeln!(out, "not installed here: {runtime} — {why}");
+        }
         out
     }
 }

@@ -8,6 +8,50 @@ use crate::registry::{self, RuntimeEntry};
 use crate::runner::{self, RuntimeSlot, TrialReport, Verdict};
 use crate::suite::{CorpusModule, Suite};
 
+/// `K/N`: the K-th of N parts of a run (1-based) — every N-th trial of the planned order,
+/// starting at the K-th, so that each runtime's trials (and its cost) spread over all parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Partition {
+    pub index: usize,
+    pub count: usize,
+}
+
+impl Partition {
+    /// Whether the trial at `position` (0-based, in the whole run's order) belongs to this part.
+    pub fn holds(self, position: usize) -> bool {
+        position % self.count == self.index - 1
+    }
+
+    /// How many of a whole run's `total` trials this part holds.
+    pub fn size(self, total: usize) -> usize {
+        (0..total).filter(|&position| self.holds(position)).count()
+    }
+
+    pub fn select<T>(self, trials: Vec<T>) -> Vec<T> {
+        trials.into_iter().enumerate().filter(|(position, _)| self.holds(*position)).map(|(_, trial)| trial).collect()
+    }
+}
+
+impl std::str::FromStr for Partition {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Partition, String> {
+        let wrong = || format!("expected K/N with 1 ≤ K ≤ N (e.g. 1/2), got {text:?}");
+        let (index, count) = text.split_once('/').ok_or_else(wrong)?;
+        let (index, count): (usize, usize) = (index.trim().parse().map_err(|_| wrong())?, count.trim().parse().map_err(|_| wrong())?);
+        if index == 0 || index > count {
+            return Err(wrong());
+        }
+        Ok(Partition { index, count })
+    }
+}
+
+impl std::fmt::Display for Partition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
 pub struct Plan {
     pub suite: Arc<Suite>,
     pub slots: Vec<Arc<RuntimeSlot>>,

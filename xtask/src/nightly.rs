@@ -24,7 +24,8 @@ pub struct Nightly {
     no_rebuild: bool,
 }
 
-/// Check an already written report's index.html in headless Chromium.
+/// Check an already written report's index.html in headless Chromium, and leave a screenshot
+/// of it beside it (`index.png`).
 #[derive(Args)]
 pub struct CheckHtml {
     /// The report directory (holding index.html and report.json).
@@ -76,15 +77,27 @@ impl CheckHtml {
         if offered != questions {
             bail!("{} offers {offered} questions to filter by, for {questions} in the report", page.display());
         }
-        // A link that preselects a question shows only the trials answering it.
+        // The answers view: a cell per question and runtime column.
+        let rows = report["answers"].as_array().map_or(0, Vec::len);
+        let columns = report["answers"][0]["cells"].as_array().map_or(0, Vec::len);
+        let answer_cells = dom.matches("<td class=\"answer ").count();
+        if rows == 0 || answer_cells != rows * columns {
+            bail!("{} shows {answer_cells} answer cells for {rows} questions × {columns} runtimes", page.display());
+        }
+        // A link that preselects a question (and a runtime, as an answer cell does) shows only
+        // the trials answering it there.
         if let Some(question) = report["questions"][0]["id"].as_str() {
-            let answering = report["trials"]
-                .as_array()
-                .map_or(0, |trials| trials.iter().filter(|t| t["questions"].as_array().is_some_and(|q| q.iter().any(|q| q == question))).count());
-            let (filtered, _) = load(browser, &format!("file://{}#question={question}", page.display()))?;
+            let runtime = report["answers"][0]["cells"][0]["runtime"].as_str().unwrap_or_default();
+            let answering = report["trials"].as_array().map_or(0, |trials| {
+                trials
+                    .iter()
+                    .filter(|t| t["runtime"] == runtime && t["questions"].as_array().is_some_and(|q| q.iter().any(|q| q == question)))
+                    .count()
+            });
+            let (filtered, _) = load(browser, &format!("file://{}#question={question}&runtime={runtime}", page.display()))?;
             let shown = filtered.matches("class=\"cell ").count();
             if shown != answering {
-                bail!("{}#question={question} shows {shown} cells for the {answering} trials answering it", page.display());
+                bail!("{}#question={question}&runtime={runtime} shows {shown} cells for the {answering} trials answering it there", page.display());
             }
         }
         // One chart per runtime the lifecycle bench measured, one bar per measured step.
@@ -102,19 +115,35 @@ impl CheckHtml {
                 step_counts.iter().sum::<usize>()
             );
         }
+        let screenshot = self.dir.join("index.png");
+        shoot(browser, &format!("file://{}", page.display()), &screenshot)?;
         println!(
-            "{browser}: {} renders {cells} matrix cells, {offered} questions and {charts} lifecycle charts, no console errors",
-            page.display()
+            "{browser}: {} renders {answer_cells} answer cells, {cells} matrix cells, {offered} questions and {charts} lifecycle charts, no console errors; screenshot {}",
+            page.display(),
+            screenshot.display()
         );
         Ok(())
     }
 }
 
-/// `cargo run -p harness -- ARGS` in `root`; fails unless it succeeds.
 /// The page's DOM after its scripts ran, and the browser's log.
 fn load(browser: &str, url: &str) -> Result<(String, String)> {
+    let output = headless(browser, url, &["--dump-dom"])?;
+    Ok((String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned()))
+}
+
+/// The top of the page as a person sees it on a large screen, as a PNG.
+fn shoot(browser: &str, url: &str, png: &Path) -> Result<()> {
+    let output = headless(browser, url, &["--window-size=1600,1400", "--hide-scrollbars", &format!("--screenshot={}", png.display())])?;
+    if !png.is_file() {
+        bail!("{browser} wrote no screenshot to {}:\n{}", png.display(), String::from_utf8_lossy(&output.stderr));
+    }
+    Ok(())
+}
+
+fn headless(browser: &str, url: &str, what: &[&str]) -> Result<std::process::Output> {
     let profile = tempfile::tempdir()?;
-    let output = Command::new(browser)
+    Command::new(browser)
         .args([
             "--headless",
             "--no-sandbox",
@@ -126,14 +155,15 @@ fn load(browser: &str, url: &str) -> Result<(String, String)> {
             "--disable-sync",
             "--enable-logging=stderr",
             "--v=0",
-            "--dump-dom",
         ])
+        .args(what)
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .arg(url)
         .output()
-        .with_context(|| format!("running {browser}"))?;
-    Ok((String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned()))
+        .with_context(|| format!("running {browser}"))
 }
+
+/// `cargo run -p harness -- ARGS` in `root`; fails unless it succeeds.
 
 fn execmodel(root: &Path, args: &[&OsStr]) -> Result<()> {
     let words: Vec<_> = args.iter().map(|a| a.to_string_lossy()).take_while(|a| !a.starts_with('-')).collect();

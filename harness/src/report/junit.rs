@@ -1,10 +1,11 @@
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
-use super::Report;
+use super::{answers, Report};
 
 pub fn render(report: &Report) -> anyhow::Result<String> {
     let mut junit = JunitReport::new("execmodel");
-    for runtime in &report.runtimes {
+    let columns = answers::columns(report);
+    for runtime in report.runtimes.iter().filter(|r| columns.contains(&r.name)) {
         let mut suite = TestSuite::new(format!("{} {}", runtime.name, runtime.version).trim().to_string());
         for trial in report.trials.iter().filter(|t| t.runtime == runtime.name) {
             let status = match trial.verdict.as_str() {
@@ -29,6 +30,13 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
             suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
+    }
+    // A runtime that is not installed has no suite: one line says so, and how to install it.
+    let lines: Vec<String> = answers::not_installed(report).iter().map(|(runtime, why)| format!("not installed here: {runtime} — {why}")).collect();
+    if !lines.is_empty() {
+        let mut note = TestSuite::new("not installed here");
+        note.set_system_out(lines.join("\n"));
+        junit.add_test_suite(note);
     }
     Ok(junit.to_string()?)
 }

@@ -1,6 +1,6 @@
 use std::fmt::Write as _;
 
-use super::Report;
+use super::{answers, Report};
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
@@ -11,9 +11,14 @@ pub fn render(report: &Report) -> String {
         "{} — harness {} on {}/{} — {} trials: {} pass, {} known deviation, {} fail, {} error, {} ignored\n",
         report.generated_at, report.harness_version, report.host.os, report.host.arch, s.total, s.pass, s.deviation, s.fail, s.error, s.ignored
     );
+    if !report.answers.is_empty() {
+        out.push_str(&answers::render_markdown(report));
+        out.push_str("\n## Runtimes\n\n");
+    }
+    let names = answers::columns(report);
     let _ = writeln!(out, "| runtime | version | pass | deviation | fail | error | ignored |");
     let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
-    for runtime in &report.runtimes {
+    for runtime in report.runtimes.iter().filter(|r| names.contains(&r.name)) {
         let count = |verdict: &str| {
             report.trials.iter().filter(|t| t.runtime == runtime.name && t.verdict == verdict).count()
         };
@@ -30,8 +35,12 @@ pub fn render(report: &Report) -> String {
             count("ignored")
         );
     }
+    if report.answers.is_empty() {
+        for (runtime, why) in answers::not_installed(report) {
+            let _ = writeln!(out, "\nnot installed here: {runtime} — {}", cell_text(why));
+        }
+    }
 
-    let names: Vec<&str> = report.runtimes.iter().map(|r| r.name.as_str()).collect();
     let _ = writeln!(out, "\n## Matrix\n");
     let _ = writeln!(out, "| module | scenario | rule | {} |", names.join(" | "));
     let _ = writeln!(out, "| --- | --- | --- |{}", " --- |".repeat(names.len()));
@@ -39,7 +48,7 @@ pub fn render(report: &Report) -> String {
         let rule = cells.values().next().map_or("", |t| t.rule.as_str());
         let marks: Vec<&str> = names
             .iter()
-            .map(|name| match cells.get(*name).map(|t| t.verdict.as_str()) {
+            .map(|name| match cells.get(name).map(|t| t.verdict.as_str()) {
                 Some("pass") => "✅ pass",
                 Some("deviation") => "🟡 deviation",
                 Some("fail") => "❌ FAIL",

@@ -2,9 +2,11 @@
 //! documented in `docs/report-schema.md`), `report.md`, a self-contained `index.html` and
 //! `junit.xml`.
 
+pub mod answers;
 mod html;
 mod junit;
 mod markdown;
+pub mod merge;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -15,11 +17,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{self, LifecycleBench};
 use crate::matrix::MatrixRun;
+pub use crate::matrix::Summary;
 use crate::questions::{self, Questions};
 use execmodel_contract::{Outcome, StepResult};
 
 use crate::runner::Verdict;
-use crate::trials::Plan;
+use crate::trials::{Partition, Plan};
 
 pub const SCHEMA: &str = "execmodel-report";
 pub const SCHEMA_VERSION: u32 = 2;
@@ -41,9 +44,24 @@ pub struct Report {
     pub questions: Vec<QuestionInfo>,
     pub trials: Vec<TrialRecord>,
     pub summary: Summary,
+    /// What each runtime does per question, worked out from `trials` (`answers::answer`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<answers::AnswerRow>,
+    /// Set when this report is one part of a split run (`report --partition K/N`); `execmodel
+    /// merge` puts the parts back together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partition: Option<PartInfo>,
     /// A `bench lifecycle --json` document given to `report --lifecycle`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<LifecycleBench>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PartInfo {
+    #[serde(flatten)]
+    pub part: Partition,
+    /// Trials in the whole run this part was cut from.
+    pub whole_total: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -123,6 +141,9 @@ pub struct Expectation {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeviationInfo {
+    /// What the runtime does, in a few words (older reports have none).
+    #[serde(default)]
+    pub summary: String,
     pub reason: String,
     pub link: String,
 }
@@ -187,17 +208,6 @@ pub fn outcome_kind(outcome: &Outcome) -> &'static str {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Summary {
-    pub total: usize,
-    pub pass: usize,
-    pub deviation: usize,
-    pub fail: usize,
-    pub error: usize,
-    pub ignored: usize,
-    pub wall_time_ms: f64,
-}
-
 impl Report {
     pub fn from_run(plan: &Plan, run: &MatrixRun) -> Report {
         let runtimes = plan
@@ -238,14 +248,7 @@ impl Report {
                     (None, Some(Verdict::Error(message))) => ("error", Some(message.clone())),
                     (None, None) => ("error", Some("trial did not run".to_string())),
                 };
-                summary.total += 1;
-                *match verdict {
-                    "pass" => &mut summary.pass,
-                    "deviation" => &mut summary.deviation,
-                    "fail" => &mut summary.fail,
-                    "ignored" => &mut summary.ignored,
-                    _ => &mut summary.error,
-                } += 1;
+                summary.add(verdict);
                 let steps = report
                     .iter()
                     .flat_map(|report| report.steps.iter().zip(&scenario.steps))
@@ -257,10 +260,12 @@ impl Report {
                             stdout: step.expected.stdout.clone(),
                             stderr: step.expected.stderr.clone(),
                         },
-                        deviation: expected_step
-                            .deviations
-                            .get(trial.slot.name())
-                            .map(|d| DeviationInfo { reason: d.reason.clone(), link: d.link.clone() }),
+                        // An older version of a runtime runs on its main column's tables.
+                        deviation: expected_step.deviation_for(trial.slot.name()).map(|(_, d)| DeviationInfo {
+                            summary: d.summary.clone(),
+                            reason: d.reason.clone(),
+                            link: d.link.clone(),
+                        }),
                         observed: step.observed.as_ref().map(Observation::of),
                         duration_ms: millis(step.duration),
                     })
@@ -291,6 +296,8 @@ impl Report {
             questions: Vec::new(),
             trials,
             summary,
+            partition: run.partition.map(|(part, whole_total)| PartInfo { part, whole_total }),
+            answers: Vec::new(),
             lifecycle: None,
         }
     }
@@ -311,6 +318,7 @@ impl Report {
             trial.questions = by_scenario.get(&(trial.module.as_str(), trial.scenario.as_str())).cloned().unwrap_or_default();
         }
         self.questions = questions.list.iter().map(|q| QuestionInfo { id: q.id.clone(), ask: q.ask.clone() }).collect();
+        self.answers = answers::answer(self);
     }
 
     pub fn read(path: &Path) -> anyhow::Result<Report> {
@@ -421,6 +429,8 @@ mod tests {
             questions: Vec::new(),
             trials: vec![trial("c/command_echo", "exit_code_256"), trial("c/no_such_module", "s")],
             summary: Summary::default(),
+            partition: None,
+            answers: Vec::new(),
             lifecycle: None,
         };
         let questions = Questions::load(&root).unwrap();
