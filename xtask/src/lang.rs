@@ -10,6 +10,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::sources::{BuildKind, Module};
 
+/// Where Debian's clang-16 and lld-16 put their tools.
+const LLVM_BIN: &str = "/usr/lib/llvm-16/bin";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lang {
     Rust,
@@ -113,7 +116,13 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
             command
         }
         Lang::C => {
-            let mut command = Command::new("clang-16");
+            let mut command = Command::new(format!("{LLVM_BIN}/clang"));
+            // Clang runs `wasm-opt` after linking whenever it finds one on PATH and an -O flag
+            // is given, so Binaryen (it comes with Debian's emscripten) would change the bytes:
+            // the module must be the same on every machine, so PATH holds only LLVM's own tools.
+            command.env("PATH", LLVM_BIN);
+            // Debian's clang asks for `wasm-ld-16`, which lives in /usr/bin: name lld-16's own.
+            command.arg(format!("-fuse-ld={LLVM_BIN}/wasm-ld"));
             command.args([
                 "--target=wasm32-wasi",
                 "--sysroot=/usr",
