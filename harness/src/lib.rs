@@ -23,3 +23,4 @@ pub mod suite;
 pub mod text;
 mod tidy;
 pub mod trials;
+pub mod wasi_testsuite;

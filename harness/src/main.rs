@@ -140,6 +140,27 @@ enum Command {
         #[arg(long = "runtime", value_name = "NAME")]
         runtimes: Vec<String>,
     },
+    /// Run the official WASI test suite: every preview1 test of a wasi-testsuite checkout (its
+    /// `prod/testsuite-base` branch, or one test directory) as a command through each available
+    /// runtime's `run`, checked as its own runner checks (exit code, stdout, stderr). Exits 1 if
+    /// a test failed.
+    WasiTestsuite {
+        /// The checkout, or a directory of `*.wasm` tests with their `*.json` specifications.
+        dir: PathBuf,
+        /// Only these runtimes (repeatable); default: all known ones that are installed.
+        #[arg(long = "runtime", value_name = "NAME")]
+        runtimes: Vec<String>,
+        /// Also write the results in the suite's own JSON results format.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
+        /// A runtime's expectation file in the suite's own format (e.g. its
+        /// `expectations/wazero/linux.toml`): skips, and failures that count as `xfail`.
+        #[arg(long = "expectations", value_name = "RUNTIME=FILE")]
+        expectations: Vec<String>,
+        /// Per-test deadline in milliseconds (the official runner's default is 5 s).
+        #[arg(long, value_name = "MS", default_value_t = execmodel_contract::Limits::default().deadline.as_millis() as u64)]
+        deadline: u64,
+    },
     /// Measure the harness: per runtime, wall time of its column vs. the runtime's own cost.
     Bench {
         #[command(subcommand)]
@@ -287,6 +308,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if result.runtimes_disagree() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
+        Command::WasiTestsuite { dir, runtimes, json, expectations, deadline } => {
+            wasi_testsuite(&dir, &runtimes, json.as_deref(), &expectations, deadline)
+        }
         Command::Bench { what: BenchKind::Harness { runtimes, jobs, process_per_trial, trials } } => {
             if process_per_trial {
                 eprintln!("timing command trials in process and with a process per trial ...");
@@ -422,6 +446,29 @@ fn parse_call(text: &str) -> anyhow::Result<(String, Vec<execmodel_contract::Val
         Ok(_) => bail!("string arguments and `-> string` are not supported here; use typed values like i32:1"),
         Err(err) => bail!("{err}"),
     }
+}
+
+fn wasi_testsuite(
+    dir: &std::path::Path,
+    runtimes: &[String],
+    json: Option<&std::path::Path>,
+    expectations: &[String],
+    deadline: u64,
+) -> anyhow::Result<ExitCode> {
+    use harness::wasi_testsuite;
+    let limits = execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), ..Default::default() };
+    let mut files = std::collections::BTreeMap::new();
+    for given in expectations {
+        let (runtime, file) = given.split_once('=').with_context(|| format!("--expectations {given}: give RUNTIME=FILE"))?;
+        files.insert(runtime.to_string(), wasi_testsuite::Expectations::read(std::path::Path::new(file))?);
+    }
+    let run = wasi_testsuite::run(dir, &select_runtimes(runtimes)?, limits, &files)?;
+    print!("{}", wasi_testsuite::render_text(&run));
+    if let Some(path) = json {
+        let text = serde_json::to_string_pretty(&wasi_testsuite::results_json(&run))?;
+        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+    }
+    Ok(if run.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 fn select_runtimes(names: &[String]) -> anyhow::Result<Vec<&'static RuntimeEntry>> {
