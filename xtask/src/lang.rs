@@ -1,4 +1,4 @@
-//! The five source languages of the corpus and how each turns one source file into one `.wasm`.
+//! The six source languages of the corpus and how each turns one source file into one `.wasm`.
 //! Build flags live here, chosen so a rebuild on another checkout is byte-identical: no absolute
 //! paths, no debug info or symbol names, one codegen unit.
 
@@ -13,23 +13,35 @@ use crate::sources::{BuildKind, Module};
 /// Where Debian's clang-16 and lld-16 put their tools.
 const LLVM_BIN: &str = "/usr/lib/llvm-16/bin";
 
+/// Where Debian's libc++-16-dev-wasm32 puts the libc++ headers for wasm32-wasi.
+pub const LIBCXX_INCLUDE: &str = "/usr/include/wasm32-wasi/c++/v1";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lang {
     Rust,
     C,
+    Cpp,
     Zig,
     Go,
     Wat,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 5] = [Lang::Rust, Lang::C, Lang::Zig, Lang::Go, Lang::Wat];
+    pub const ALL: [Lang; 6] = [
+        Lang::Rust,
+        Lang::C,
+        Lang::Cpp,
+        Lang::Zig,
+        Lang::Go,
+        Lang::Wat,
+    ];
 
     /// Directory under `corpus/`, and the key in `corpus/toolchains.toml`.
     pub fn dir(self) -> &'static str {
         match self {
             Lang::Rust => "rust",
             Lang::C => "c",
+            Lang::Cpp => "cpp",
             Lang::Zig => "zig",
             Lang::Go => "go",
             Lang::Wat => "wat",
@@ -40,6 +52,7 @@ impl Lang {
         match self {
             Lang::Rust => "rs",
             Lang::C => "c",
+            Lang::Cpp => "cpp",
             Lang::Zig => "zig",
             Lang::Go => "go",
             Lang::Wat => "wat",
@@ -55,6 +68,7 @@ impl Lang {
         match self {
             Lang::Rust => "rustup toolchain install stable && rustup target add wasm32-wasip1",
             Lang::C => "apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32",
+            Lang::Cpp => "apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32",
             Lang::Zig => "pip install ziglang==0.17.0",
             Lang::Go => "install Go 1.26 (https://go.dev/doc/install): GOOS=wasip1 GOARCH=wasm is built in",
             Lang::Wat => "nothing to install: the `wat` crate is built into xtask",
@@ -115,8 +129,12 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
             command.arg(format!("--remap-path-prefix={remap}"));
             command
         }
-        Lang::C => {
-            let mut command = Command::new(format!("{LLVM_BIN}/clang"));
+        Lang::C | Lang::Cpp => {
+            let compiler = match module.lang {
+                Lang::Cpp => "clang++",
+                _ => "clang",
+            };
+            let mut command = Command::new(format!("{LLVM_BIN}/{compiler}"));
             // Clang runs `wasm-opt` after linking whenever it finds one on PATH and an -O flag
             // is given, so Binaryen (it comes with Debian's emscripten) would change the bytes:
             // the module must be the same on every machine, so PATH holds only LLVM's own tools.
@@ -132,6 +150,13 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                 "-Werror",
             ]);
             command.arg(format!("-ffile-prefix-map={remap}"));
+            if module.lang == Lang::Cpp {
+                // With --sysroot=/usr clang does not find Debian's wasm32 libc++ headers by
+                // itself, so they are named; -nostdinc++ keeps any other libc++ out of the search.
+                command.args(["-nostdinc++", "-isystem", LIBCXX_INCLUDE]);
+                // Debian's libc++abi for wasm32 has no `__cxa_throw`: `throw` must not compile.
+                command.arg("-fno-exceptions");
+            }
             // Drops the name section and DWARF that wasi-libc's start files carry.
             command.arg("-Wl,--strip-all");
             match module.kind {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::lang::Lang;
+use crate::lang::{Lang, LIBCXX_INCLUDE};
 
 pub const RECORD_FILE: &str = "toolchains.toml";
 
@@ -53,7 +53,7 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
                 });
             }
         }
-        Lang::C => {
+        Lang::C | Lang::Cpp => {
             facts.insert(
                 "version".into(),
                 first_line(Command::new("clang-16").arg("--version"))?,
@@ -76,6 +76,31 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
                     return Err(Missing {
                         reason: format!("{file} is missing (package {package})"),
                     });
+                }
+            }
+            if lang == Lang::Cpp {
+                let libcxx = first_line(Command::new("dpkg-query").args([
+                    "-W",
+                    "-f=${Version}",
+                    "libc++-16-dev-wasm32",
+                ]))
+                .map_err(|_| Missing {
+                    reason: "Debian package libc++-16-dev-wasm32 is not installed".into(),
+                })?;
+                facts.insert("libc++".into(), libcxx);
+                for (file, package) in [
+                    (LIBCXX_INCLUDE, "libc++-16-dev-wasm32"),
+                    ("/usr/lib/wasm32-wasi/libc++.a", "libc++-16-dev-wasm32"),
+                    (
+                        "/usr/lib/wasm32-wasi/libc++abi.a",
+                        "libc++abi-16-dev-wasm32",
+                    ),
+                ] {
+                    if !Path::new(file).exists() {
+                        return Err(Missing {
+                            reason: format!("{file} is missing (package {package})"),
+                        });
+                    }
                 }
             }
         }
