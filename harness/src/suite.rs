@@ -130,7 +130,10 @@ fn files_with_extension(dir: &Path, extension: &str) -> anyhow::Result<Vec<(Stri
         for entry in entries {
             let path = entry?.path();
             if path.is_dir() {
-                pending.push(path);
+                // A toolchain's packages (`npm ci` in corpus/assemblyscript), not cases.
+                if !path.ends_with("node_modules") {
+                    pending.push(path);
+                }
             } else if path.extension().is_some_and(|ext| ext == extension) {
                 let relative = path.strip_prefix(dir)?.with_extension("");
                 let id = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
