@@ -9,7 +9,7 @@ use crate::questions::{self, language_of, Answers, Questions};
 use crate::rules::OBSERVED;
 use crate::trials::Plan;
 
-pub const LANGUAGES: [&str; 6] = ["rust", "c", "cpp", "zig", "go", "wat"];
+pub const LANGUAGES: [&str; 8] = ["rust", "c", "cpp", "emscripten", "zig", "go", "assemblyscript", "wat"];
 
 /// The grid, the gaps with their reasons, and the problems of the questions file (if any).
 pub fn render_text(plan: &Plan, questions: &Questions) -> (String, Vec<String>) {

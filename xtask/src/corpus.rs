@@ -12,7 +12,7 @@ use crate::lang::Lang;
 use crate::sources::{self, Module};
 use crate::toolchains::{self, Toolchain};
 
-/// Build `corpus/<lang>/<module>.wasm` from the source beside it (Rust, C, C++, Zig, Go, WAT).
+/// Build `corpus/<lang>/<module>.wasm` from the source beside it (Rust, C, C++, Zig, Go, AssemblyScript, WAT).
 ///
 /// Languages whose toolchain is missing are skipped with the command that installs it.
 /// Build flags are chosen for byte-reproducible output; the toolchain versions used are recorded

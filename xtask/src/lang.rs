@@ -1,4 +1,4 @@
-//! The six source languages of the corpus and how each turns one source file into one `.wasm`.
+//! The eight source languages of the corpus and how each turns one source file into one `.wasm`.
 //! Build flags live here, chosen so a rebuild on another checkout is byte-identical: no absolute
 //! paths, no debug info or symbol names, one codegen unit.
 
@@ -16,23 +16,33 @@ const LLVM_BIN: &str = "/usr/lib/llvm-16/bin";
 /// Where Debian's libc++-16-dev-wasm32 puts the libc++ headers for wasm32-wasi.
 pub const LIBCXX_INCLUDE: &str = "/usr/include/wasm32-wasi/c++/v1";
 
+/// AssemblyScript's compiler, relative to `corpus/assemblyscript/` (installed there by `npm ci`).
+pub const ASC_ENTRY: &str = "node_modules/assemblyscript/bin/asc.js";
+
+/// The `@assemblyscript/wasi-shim` configuration every AssemblyScript module is built with.
+const WASI_SHIM_CONFIG: &str = "./node_modules/@assemblyscript/wasi-shim/asconfig.json";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lang {
     Rust,
     C,
     Cpp,
+    Emscripten,
     Zig,
     Go,
+    AssemblyScript,
     Wat,
 }
 
 impl Lang {
-    pub const ALL: [Lang; 6] = [
+    pub const ALL: [Lang; 8] = [
         Lang::Rust,
         Lang::C,
         Lang::Cpp,
+        Lang::Emscripten,
         Lang::Zig,
         Lang::Go,
+        Lang::AssemblyScript,
         Lang::Wat,
     ];
 
@@ -42,8 +52,10 @@ impl Lang {
             Lang::Rust => "rust",
             Lang::C => "c",
             Lang::Cpp => "cpp",
+            Lang::Emscripten => "emscripten",
             Lang::Zig => "zig",
             Lang::Go => "go",
+            Lang::AssemblyScript => "assemblyscript",
             Lang::Wat => "wat",
         }
     }
@@ -52,9 +64,10 @@ impl Lang {
         match self {
             Lang::Rust => "rs",
             Lang::C => "c",
-            Lang::Cpp => "cpp",
+            Lang::Cpp | Lang::Emscripten => "cpp",
             Lang::Zig => "zig",
             Lang::Go => "go",
+            Lang::AssemblyScript => "ts",
             Lang::Wat => "wat",
         }
     }
@@ -69,8 +82,10 @@ impl Lang {
             Lang::Rust => "rustup toolchain install stable && rustup target add wasm32-wasip1",
             Lang::C => "apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32",
             Lang::Cpp => "apt-get install -y clang-16 lld-16 wasi-libc libclang-rt-16-dev-wasm32 libc++-16-dev-wasm32 libc++abi-16-dev-wasm32",
+            Lang::Emscripten => "apt-get install -y emscripten",
             Lang::Zig => "pip install ziglang==0.17.0",
             Lang::Go => "install Go 1.26 (https://go.dev/doc/install): GOOS=wasip1 GOARCH=wasm is built in",
+            Lang::AssemblyScript => "cd corpus/assemblyscript && npm ci (needs node >= 20 and npm >= 10; versions pinned in package-lock.json)",
             Lang::Wat => "nothing to install: the `wat` crate is built into xtask",
         }
     }
@@ -172,6 +187,22 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
             }
             command
         }
+        Lang::Emscripten => {
+            // Debian's emcc uses the libraries prebuilt in its frozen cache; the build writes
+            // nothing outside `out` and needs no network.
+            let mut command = Command::new("em++");
+            // STANDALONE_WASM: WASI imports and a `_start` instead of a JavaScript loader.
+            command.args(["-O2", "-sSTANDALONE_WASM"]);
+            match module.kind {
+                BuildKind::Command | BuildKind::CommandWithExports => {}
+                // Emscripten's reactor start file: `_initialize` runs the constructors.
+                BuildKind::Reactor => {
+                    command.arg("--no-entry");
+                }
+                BuildKind::NoEntry => bail!("{}: Emscripten's `--no-entry` build is its reactor (`// build: reactor`)", module.id()),
+            }
+            command
+        }
         Lang::Go => {
             let mut command = Command::new("go");
             // Only the flags given here: the machine's GOFLAGS would otherwise be recorded in the
@@ -188,6 +219,30 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                 BuildKind::NoEntry => bail!("{}: Go has no build without an entry point", module.id()),
             }
             command.args(["-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid="]);
+            command
+        }
+        Lang::AssemblyScript => {
+            // The compiler from corpus/assemblyscript/node_modules (`npm ci` there), run by node
+            // in the source directory so every path it sees is relative.
+            let mut command = Command::new("node");
+            command.arg(ASC_ENTRY);
+            // The WASI shim: imports wasi_snapshot_preview1 instead of the host's `env` (abort,
+            // console, process…) and exports the top-level code as `_start`.
+            command.args(["--config", WASI_SHIM_CONFIG]);
+            match module.kind {
+                BuildKind::Command | BuildKind::CommandWithExports => {}
+                // The same top-level code, exported as `_initialize` instead.
+                BuildKind::Reactor => {
+                    command.args(["--exportStart", "_initialize"]);
+                }
+                BuildKind::NoEntry => bail!(
+                    "{}: AssemblyScript always exports its top-level code (as `_start` or `_initialize`); there is no build without an entry point",
+                    module.id()
+                ),
+            }
+            // Fixed levels rather than `-O`'s defaults; no source map, no debug info or name
+            // section (neither is emitted unless asked for).
+            command.args(["--optimizeLevel", "3", "--shrinkLevel", "1", "--noColors"]);
             command
         }
         Lang::Zig => {

@@ -2,13 +2,14 @@
 //!
 //! A source may carry a build directive on a line of its own (the default is `command`):
 //! - `// build: reactor`: Rust builds a `cdylib`, C and C++ link with `-mexec-model=reactor`, Zig
-//!   with `-mexec-model=reactor -rdynamic`;
+//!   with `-mexec-model=reactor -rdynamic`, AssemblyScript exports its top-level code as
+//!   `_initialize` instead of `_start`;
 //! - `// build: command-with-exports`: a command whose `export fn`s are exported too (Zig adds
-//!   `-rdynamic`; C, C++ and Rust export what the source marks anyway);
+//!   `-rdynamic`; C, C++, Rust and AssemblyScript export what the source marks anyway);
 //! - `// build: no-entry`: the toolchain adds no entry point, so the module is a reactor without
 //!   `_initialize` unless the source exports its own `_start` or `_initialize`, of any signature
 //!   (Zig: `-fno-entry -rdynamic`; Rust: a `cdylib`; C and C++: `-nostartfiles -Wl,--no-entry`,
-//!   no wasi-libc start file).
+//!   no wasi-libc start file; AssemblyScript has no such build).
 //!
 //! WAT needs none: the text says everything.
 

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use anyhow::{bail, Context, Result};
 
-use crate::lang::{Lang, LIBCXX_INCLUDE};
+use crate::lang::{Lang, ASC_ENTRY, LIBCXX_INCLUDE};
 
 pub const RECORD_FILE: &str = "toolchains.toml";
 
@@ -104,11 +104,44 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
                 }
             }
         }
+        Lang::Emscripten => {
+            facts.insert("version".into(), first_line(Command::new("em++").arg("--version"))?);
+            let package = first_line(Command::new("dpkg-query").args(["-W", "-f=${Version}", "emscripten"]))
+                .map_err(|_| Missing { reason: "Debian package emscripten is not installed".into() })?;
+            facts.insert("package".into(), package);
+        }
         Lang::Zig => {
             facts.insert("version".into(), first_line(zig_command().arg("version"))?);
         }
         Lang::Go => {
             facts.insert("version".into(), first_line(Command::new("go").args(["env", "GOVERSION"]).env("GOTOOLCHAIN", "local"))?);
+        }
+        Lang::AssemblyScript => {
+            let dir = root.join("corpus").join(lang.dir());
+            if !dir.join(ASC_ENTRY).is_file() {
+                return Err(Missing {
+                    reason: format!(
+                        "corpus/{}/{ASC_ENTRY} is missing: the compiler is installed by `npm ci` in corpus/{}",
+                        lang.dir(),
+                        lang.dir()
+                    ),
+                });
+            }
+            facts.insert(
+                "version".into(),
+                first_line(Command::new("node").arg(ASC_ENTRY).arg("--version").current_dir(&dir))?,
+            );
+            // The shim decides the imports and the start export; binaryen does the optimising.
+            for (fact, package) in [
+                ("wasi-shim", "@assemblyscript/wasi-shim"),
+                ("binaryen", "binaryen"),
+            ] {
+                let script = format!("require('./node_modules/{package}/package.json').version");
+                facts.insert(
+                    fact.into(),
+                    first_line(Command::new("node").args(["-p", &script]).current_dir(&dir))?,
+                );
+            }
         }
         Lang::Wat => {
             let version = locked_version(root, "wat").map_err(|err| Missing {
