@@ -58,57 +58,30 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
                 "version".into(),
                 first_line(Command::new("clang-16").arg("--version"))?,
             );
-            let libc =
-                first_line(Command::new("dpkg-query").args(["-W", "-f=${Version}", "wasi-libc"]))
-                    .map_err(|_| Missing {
-                    reason: "Debian package wasi-libc is not installed".into(),
-                })?;
-            facts.insert("wasi-libc".into(), libc);
-            for (file, package) in [
+            facts.insert("wasi-libc".into(), debian_version("wasi-libc")?);
+            require_files(&[
                 ("/usr/lib/wasm32-wasi/crt1-command.o", "wasi-libc"),
                 ("/usr/lib/llvm-16/bin/wasm-ld", "lld-16"),
                 (
                     "/usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a",
                     "libclang-rt-16-dev-wasm32",
                 ),
-            ] {
-                if !Path::new(file).exists() {
-                    return Err(Missing {
-                        reason: format!("{file} is missing (package {package})"),
-                    });
-                }
-            }
+            ])?;
             if lang == Lang::Cpp {
-                let libcxx = first_line(Command::new("dpkg-query").args([
-                    "-W",
-                    "-f=${Version}",
-                    "libc++-16-dev-wasm32",
-                ]))
-                .map_err(|_| Missing {
-                    reason: "Debian package libc++-16-dev-wasm32 is not installed".into(),
-                })?;
-                facts.insert("libc++".into(), libcxx);
-                for (file, package) in [
+                facts.insert("libc++".into(), debian_version("libc++-16-dev-wasm32")?);
+                require_files(&[
                     (LIBCXX_INCLUDE, "libc++-16-dev-wasm32"),
                     ("/usr/lib/wasm32-wasi/libc++.a", "libc++-16-dev-wasm32"),
                     (
                         "/usr/lib/wasm32-wasi/libc++abi.a",
                         "libc++abi-16-dev-wasm32",
                     ),
-                ] {
-                    if !Path::new(file).exists() {
-                        return Err(Missing {
-                            reason: format!("{file} is missing (package {package})"),
-                        });
-                    }
-                }
+                ])?;
             }
         }
         Lang::Emscripten => {
             facts.insert("version".into(), first_line(Command::new("em++").arg("--version"))?);
-            let package = first_line(Command::new("dpkg-query").args(["-W", "-f=${Version}", "emscripten"]))
-                .map_err(|_| Missing { reason: "Debian package emscripten is not installed".into() })?;
-            facts.insert("package".into(), package);
+            facts.insert("package".into(), debian_version("emscripten")?);
         }
         Lang::Zig => {
             facts.insert("version".into(), first_line(zig_command().arg("version"))?);
@@ -158,6 +131,20 @@ pub fn zig_command() -> Command {
     let mut command = Command::new("python3");
     command.args(["-m", "ziglang"]);
     command
+}
+
+/// The installed version of a Debian package.
+fn debian_version(package: &str) -> Result<String, Missing> {
+    first_line(Command::new("dpkg-query").args(["-W", "-f=${Version}", package]))
+        .map_err(|_| Missing { reason: format!("Debian package {package} is not installed") })
+}
+
+/// Each `(file, package)`: the file must exist, or the package that ships it is missing.
+fn require_files(files: &[(&str, &str)]) -> Result<(), Missing> {
+    match files.iter().find(|(file, _)| !Path::new(file).exists()) {
+        Some((file, package)) => Err(Missing { reason: format!("{file} is missing (package {package})") }),
+        None => Ok(()),
+    }
 }
 
 fn first_line(command: &mut Command) -> Result<String, Missing> {
