@@ -6,12 +6,14 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
-use harness::registry::{self, RuntimeEntry};
-use harness::suite::Suite;
+use harness::bench::{harness_overhead, lifecycle, process_per_trial};
+use harness::corpus::classify;
+use harness::corpus::registry::{self, RuntimeEntry};
+use harness::expectations::suite::Suite;
+use harness::trials::runner::RuntimeSlot;
 use harness::trials::{Partition, Plan};
-use harness::report::Report;
-use harness::runner::RuntimeSlot;
-use harness::{bench, bench_process, classify, coverage, diff, matrix, probe};
+use harness::views::report::Report;
+use harness::views::{coverage, diff, matrix, probe};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Parser)]
@@ -209,7 +211,7 @@ enum BenchKind {
 }
 
 fn main() -> ExitCode {
-    harness::runner::print_caught_panics_in_one_line();
+    harness::trials::runner::print_caught_panics_in_one_line();
     match run(Cli::parse()) {
         Ok(code) => code,
         Err(err) => {
@@ -220,7 +222,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let root = cli.root.unwrap_or_else(Suite::default_root);
+    let root = cli.root.unwrap_or_else(harness::corpus::default_root);
     match cli.command {
         Command::Matrix { runtimes, filter, jobs, all_runtimes } => {
             let entries = select_runtimes(&runtimes)?;
@@ -231,13 +233,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if run.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Report { out, runtimes, lifecycle, all_runtimes, partition } => {
-            let lifecycle = lifecycle.as_deref().map(harness::lifecycle::LifecycleBench::read).transpose()?;
+            let lifecycle = lifecycle.as_deref().map(harness::views::lifecycle::LifecycleBench::read).transpose()?;
             let (report, run) = run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition, all_runtimes })?;
             let report = Report { lifecycle, ..report };
             report.write_dir(&out)?;
             let part = partition.map_or(String::new(), |part| format!(" (part {part} of a run of {} trials)", run.partition.map_or(0, |(_, total)| total)));
             println!("{}{part}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", report.summary, out.display());
-            for (runtime, why) in harness::report::answers::not_installed(&report) {
+            for (runtime, why) in harness::views::report::answers::not_installed(&report) {
                 println!("not installed here: {runtime} — {why}");
             }
             Ok(ExitCode::SUCCESS)
@@ -248,18 +250,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition: None, all_runtimes })?.0,
             };
             if report.answers.is_empty() {
-                bail!("no answers: the corpus has no {} (or the report was written without one)", harness::questions::FILE);
+                bail!("no answers: the corpus has no {} (or the report was written without one)", harness::expectations::questions::FILE);
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report.answers)?);
             } else {
-                print!("{}", harness::report::answers::render_text(&report));
+                print!("{}", harness::views::report::answers::render_text(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { out, parts } => {
             let parts = parts.into_iter().map(|path| Report::read(&path).map(|report| (path, report))).collect::<anyhow::Result<Vec<_>>>()?;
-            let report = harness::report::merge::merge(&parts)?;
+            let report = harness::views::report::merge::merge(&parts)?;
             report.write_dir(&out)?;
             println!("{} (merged from {} parts)\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", report.summary, parts.len(), out.display());
             Ok(ExitCode::SUCCESS)
@@ -314,7 +316,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { what: BenchKind::Harness { runtimes, jobs, process_per_trial, trials } } => {
             if process_per_trial {
                 eprintln!("timing command trials in process and with a process per trial ...");
-                print!("{}", bench_process::render(&bench_process::measure(&Suite::load(&root)?, trials)));
+                print!("{}", process_per_trial::render(&process_per_trial::measure(&Suite::load(&root)?, trials)));
                 return Ok(ExitCode::SUCCESS);
             }
             let entries = if runtimes.is_empty() {
@@ -326,25 +328,24 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut costs = Vec::new();
             for entry in entries {
                 eprintln!("measuring {} ...", entry.name);
-                costs.push(bench::measure_column(&root, entry, jobs)?);
+                costs.push(harness_overhead::measure_column(&root, entry, jobs)?);
             }
-            print!("{}", bench::render(&costs));
+            print!("{}", harness_overhead::render(&costs));
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { what: BenchKind::Lifecycle { runtimes, quick, json } } => {
-            use harness::lifecycle;
             let entries = if runtimes.is_empty() { lifecycle::default_entries() } else { select_runtimes(&runtimes)? };
             lifecycle::check_entries(&entries)?;
-            let settings = if quick { lifecycle::Settings::QUICK } else { lifecycle::Settings::FULL };
+            let settings = if quick { harness::views::lifecycle::Settings::QUICK } else { harness::views::lifecycle::Settings::FULL };
             let bench = lifecycle::measure(&entries, settings)?;
             if let Some(path) = json {
                 bench.write(&path)?;
             }
-            print!("{}", lifecycle::render_text(&bench));
+            print!("{}", harness::views::lifecycle::render_text(&bench));
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage => {
-            let questions = harness::questions::Questions::load(&root)?;
+            let questions = harness::expectations::questions::Questions::load(&root)?;
             let plan = Plan::all_runtimes(Suite::load(&root)?);
             let (text, problems) = coverage::render_text(&plan, &questions);
             print!("{text}");
@@ -393,8 +394,8 @@ fn run_report(root: &std::path::Path, runtimes: &[String], selection: Selection)
     let run = run_matrix(&plan, selection);
     let mut report = Report::from_run(&plan, &run);
     // A corpus of one's own (`--root`) need not have a questions file.
-    if root.join(harness::questions::FILE).exists() {
-        report.answer_questions(&harness::questions::Questions::load(root)?, &plan);
+    if root.join(harness::expectations::questions::FILE).exists() {
+        report.answer_questions(&harness::expectations::questions::Questions::load(root)?, &plan);
     }
     Ok((report, run))
 }
@@ -455,7 +456,7 @@ fn wasi_testsuite(
     expectations: &[String],
     deadline: u64,
 ) -> anyhow::Result<ExitCode> {
-    use harness::wasi_testsuite;
+    use harness::views::wasi_testsuite;
     let limits = execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), ..Default::default() };
     let mut files = std::collections::BTreeMap::new();
     for given in expectations {

@@ -5,14 +5,14 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use harness::suite::Suite;
+use harness::expectations::suite::Suite;
 use harness::trials::{self, Plan};
 use libtest_mimic::{Arguments, Trial};
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    harness::runner::print_caught_panics_in_one_line();
-    let suite = match Suite::load(&Suite::default_root()) {
+    harness::trials::runner::print_caught_panics_in_one_line();
+    let suite = match Suite::load(&harness::corpus::default_root()) {
         Ok(suite) => suite,
         Err(err) => {
             eprintln!("error: {err:#}");
