@@ -1,8 +1,8 @@
 //! execmodel adapter for node's `node:wasi` (V8), driven out of process through the worker
 //! protocol (`execmodel-worker`, `docs/worker-protocol.md`).
 //!
-//! The adapter starts `node --no-warnings worker.mjs` (the script is embedded and written to a
-//! scratch directory): `load` compiles a module with `new WebAssembly.Module` once per worker,
+//! The adapter starts `node --no-warnings worker.mjs` (`worker/worker.mjs`, embedded and written
+//! to a scratch directory): `load` compiles a module with `new WebAssembly.Module` once per worker,
 //! `open`/`close` bracket a session, `step` performs one [`Step`](execmodel_contract::Step) and
 //! answers with a typed outcome and the output captured during it.
 //!
@@ -29,7 +29,7 @@
 //!   lets it escape. The worker maps that symbol to `Exited(code)`, reading the code node stored,
 //!   and says in the step's `surfaced` which of these it was. The code is the guest's i32 as a JS
 //!   number, so 256 stays 256 and -1 stays -1.
-//! - **Traps**: see [`throws`].
+//! - **Traps**: see [`classify`].
 //!
 //! # Limits
 //! - Deadline: the adapter waits `deadline + 500 ms` for a guest step's reply, then kills the
@@ -45,7 +45,7 @@ pub mod memory_cap;
 mod packages;
 mod program;
 mod runtime;
-pub mod throws;
+pub mod classify;
 
 use std::sync::Arc;
 

@@ -9,9 +9,9 @@ use execmodel_contract::{AdapterError, CompiledModule, Outcome, Runtime, Unavail
 use execmodel_worker::{Backend, Prepared, Thrown, WorkerCommand, WorkerRuntime};
 
 use crate::memory_cap::{self, Capped};
-use crate::{packages, program, throws};
+use crate::{classify, packages, program};
 
-const WORKER_SOURCE: &str = include_str!("../worker.mjs");
+const WORKER_SOURCE: &str = include_str!("../worker/worker.mjs");
 /// node:wasi keeps each preopened directory's descriptor open for the life of the process
 /// (no close API, not released by GC), so a worker is retired after this many sessions.
 const SESSIONS_PER_WORKER: u32 = 200;
@@ -184,7 +184,7 @@ impl Backend for NodeBackend {
     }
 
     fn thrown(&self, thrown: &Thrown) -> Outcome {
-        throws::outcome_of(thrown)
+        classify::outcome_of(thrown)
     }
 
     fn sessions_per_worker(&self) -> u32 {

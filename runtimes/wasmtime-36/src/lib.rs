@@ -12,6 +12,8 @@ mod capture;
 #[path = "../../wasmtime/src/classify.rs"]
 mod classify;
 mod compat;
+#[path = "../../wasmtime/src/deadline.rs"]
+mod deadline;
 #[path = "../../wasmtime/src/engine.rs"]
 mod engine;
 #[path = "../../wasmtime/src/module.rs"]

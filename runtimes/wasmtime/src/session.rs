@@ -5,7 +5,7 @@ use wasmtime::{Engine, Extern, Func, Instance, Linker, Memory, Module, Store};
 
 use crate::classify::{classify, Stage};
 use crate::compat;
-use crate::engine::ticks_for;
+use crate::deadline::ticks_for;
 use crate::run_policy;
 use crate::values;
 use crate::wasi::{prepare_store, PreparedStore, StoreState};
