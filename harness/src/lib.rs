@@ -1,9 +1,10 @@
 //! execmodel: how each WebAssembly runtime treats WASI command and reactor modules.
 //!
 //! One folder per stage of the data flow, each using only the stages before it (a tidy test
-//! checks): corpus → expectations → trials → views → bench. `text` holds the byte and position
-//! formatting every stage shares. The test driver (`tests/matrix.rs`) and the `execmodel` CLI
-//! (`main.rs`) are thin layers over this.
+//! checks): corpus → expectations → trials → views → bench. `text` holds the byte and
+//! position formatting every stage shares; `testing`, the seeded mutations their robustness
+//! tests share. The test driver (`tests/matrix.rs`) and the `execmodel` CLI (`main.rs`) are thin
+//! layers over this.
 
 pub mod corpus;
 pub mod expectations;
@@ -12,4 +13,6 @@ pub mod views;
 pub mod bench;
 
 pub mod text;
+#[cfg(test)]
+mod testing;
 mod tidy;

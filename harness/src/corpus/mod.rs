@@ -15,3 +15,6 @@ use std::path::{Path, PathBuf};
 pub fn default_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("harness/ has a parent").to_path_buf()
 }
+
+#[cfg(test)]
+mod robustness_tests;

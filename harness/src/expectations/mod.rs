@@ -8,6 +8,8 @@
 pub mod boundary;
 mod module_file;
 pub mod questions;
+#[cfg(test)]
+mod robustness_tests;
 pub mod rules;
 pub mod suite;
 

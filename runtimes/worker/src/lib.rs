@@ -19,6 +19,8 @@ pub mod jvm;
 mod pool;
 mod process;
 pub mod protocol;
+#[cfg(test)]
+mod reply_robustness_tests;
 mod runtime;
 mod session;
 

@@ -14,6 +14,26 @@ use tempfile::TempDir;
 use crate::backend::WorkerCommand;
 use crate::protocol::Reply;
 
+/// The reply line to request `id`, decoded; garbage, a reply to another request and `ok: false`
+/// are refusals, and the first two quote the line.
+pub(crate) fn decode_reply(line: &str, id: u64) -> Result<Reply, Failure> {
+    let reply: Json = serde_json::from_str(line)
+        .map_err(|err| Failure::Refused(format!("unreadable reply {line:?}: {err}")))?;
+    if reply["id"] != id {
+        return Err(Failure::Refused(format!(
+            "reply {line:?} does not answer request {id}"
+        )));
+    }
+    let reply: Reply = serde_json::from_value(reply)
+        .map_err(|err| Failure::Refused(format!("unexpected reply {line:?}: {err}")))?;
+    if !reply.ok {
+        return Err(Failure::Refused(
+            reply.error.unwrap_or_else(|| "no error text".to_string()),
+        ));
+    }
+    Ok(reply)
+}
+
 /// How much of the worker's stderr to keep for "worker died" messages.
 const STDERR_TAIL_BYTES: usize = 16 << 10;
 
@@ -134,21 +154,7 @@ impl Worker {
             }
             Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
         };
-        let reply: Json = serde_json::from_str(&line)
-            .map_err(|err| Failure::Refused(format!("unreadable reply {line:?}: {err}")))?;
-        if reply["id"] != id {
-            return Err(Failure::Refused(format!(
-                "reply {line:?} does not answer request {id}"
-            )));
-        }
-        let reply: Reply = serde_json::from_value(reply)
-            .map_err(|err| Failure::Refused(format!("unexpected reply {line:?}: {err}")))?;
-        if !reply.ok {
-            return Err(Failure::Refused(
-                reply.error.unwrap_or_else(|| "no error text".to_string()),
-            ));
-        }
-        Ok(reply)
+        decode_reply(&line, id)
     }
 
     /// Reap the process and describe its end with its stderr.

@@ -224,7 +224,7 @@ impl Drop for WorkerSession {
     }
 }
 
-fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStage) -> StepResult {
+pub(crate) fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStage) -> StepResult {
     let outcome = match reply.outcome {
         Some(outcome) => outcome_from_wire(backend, outcome, stage),
         None => Outcome::harness_reject(stage, "worker protocol error: the reply has no outcome"),
