@@ -163,6 +163,35 @@ enum Command {
         #[arg(long, value_name = "MS", default_value_t = execmodel_contract::Limits::default().deadline.as_millis() as u64)]
         deadline: u64,
     },
+    /// Differential lifecycle fuzzing: random WASI-shaped modules (wasm-smith) through probe's
+    /// lifecycle sequences on every runtime; harness failures and unexplained disagreements are
+    /// saved under --out, disagreements shrunk to WAT. Exit 1 if the harness failed.
+    Fuzz {
+        /// How many modules to generate.
+        #[arg(long, default_value_t = 100)]
+        modules: usize,
+        /// The same seed generates the same modules everywhere.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Stop starting modules after this many seconds.
+        #[arg(long)]
+        time: Option<u64>,
+        /// Only these runtimes (repeatable); default: every one installed here.
+        #[arg(long = "runtime", value_name = "NAME")]
+        runtimes: Vec<String>,
+        /// Where the summary and the saved modules go.
+        #[arg(long, default_value = "target/execmodel-fuzz")]
+        out: PathBuf,
+        /// Each step's deadline in milliseconds.
+        #[arg(long, default_value_t = 200)]
+        deadline: u64,
+        /// wasm-shrink attempts per unexplained disagreement (0: do not shrink).
+        #[arg(long, default_value_t = 100)]
+        shrink_attempts: u32,
+        /// Modules probed at once (default: the machine's CPUs).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Measure the harness: per runtime, wall time of its column vs. the runtime's own cost.
     Bench {
         #[command(subcommand)]
@@ -312,6 +341,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::WasiTestsuite { dir, runtimes, json, expectations, deadline } => {
             wasi_testsuite(&dir, &runtimes, json.as_deref(), &expectations, deadline)
+        }
+        Command::Fuzz { modules, seed, time, runtimes, out, deadline, shrink_attempts, jobs } => {
+            let options = harness::fuzz::Options {
+                modules,
+                seed,
+                time: time.map(std::time::Duration::from_secs),
+                out,
+                limits: execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), memory_bytes: 64 << 20, output_bytes: 64 << 10 },
+                shrink_attempts,
+                jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            };
+            let known = Suite::load(&root).ok();
+            let summary = harness::fuzz::run(&options, &select_runtimes(&runtimes)?, known.as_ref(), &|line| eprintln!("{line}"))?;
+            print!("{}", harness::fuzz::render(&summary));
+            println!("\nwrote {}/summary.md", options.out.display());
+            Ok(if summary.harness_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Bench { what: BenchKind::Harness { runtimes, jobs, process_per_trial, trials } } => {
             if process_per_trial {

@@ -2,7 +2,7 @@
 
 /// `harness/src`'s stages in data-flow order: a stage may use itself and the stages before it.
 #[cfg(test)]
-const STAGES: [&str; 5] = ["corpus", "expectations", "trials", "views", "bench"];
+const STAGES: [&str; 6] = ["corpus", "expectations", "trials", "views", "bench", "fuzz"];
 
 /// Where a source line uses a later stage than its own: (line number, the stage it uses).
 #[cfg(test)]

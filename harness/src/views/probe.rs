@@ -400,7 +400,7 @@ fn known_cause(suite: &Suite, runtime: &str, steps: &[Step], observed: &[StepRes
 }
 
 /// Outcomes compared by what they are, not by the wording of their messages.
-fn shape(step: &ProbedStep) -> String {
+pub fn outcome_shape(step: &ProbedStep) -> String {
     match step.kind.as_str() {
         "rejected" => format!("rejected {}", step.stage.as_deref().unwrap_or("")),
         "host-error" | "crashed" => step.kind.clone(),
@@ -409,7 +409,7 @@ fn shape(step: &ProbedStep) -> String {
 }
 
 fn disagree(sequence: &ProbedSequence) -> bool {
-    let mut shapes = sequence.results.iter().filter(|r| r.status == "ran").map(|r| r.steps.iter().map(shape).collect::<Vec<_>>());
+    let mut shapes = sequence.results.iter().filter(|r| r.status == "ran").map(|r| r.steps.iter().map(outcome_shape).collect::<Vec<_>>());
     let Some(first) = shapes.next() else { return false };
     shapes.any(|other| other != first)
 }
