@@ -364,18 +364,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print!("{}", process_per_trial::render(&process_per_trial::measure(&Suite::load(&root)?, trials)));
                 return Ok(ExitCode::SUCCESS);
             }
-            let entries = if runtimes.is_empty() {
-                registry::RUNTIMES.iter().filter(|entry| entry.embedded).collect()
-            } else {
-                select_runtimes(&runtimes)?
-            };
+            let entries = if runtimes.is_empty() { Vec::new() } else { select_runtimes(&runtimes)? };
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-            let mut costs = Vec::new();
-            for entry in entries {
-                eprintln!("measuring {} ...", entry.name);
-                costs.push(harness_overhead::measure_column(&root, entry, jobs)?);
-            }
-            print!("{}", harness_overhead::render(&costs));
+            print!("{}", harness_overhead::render(&harness_overhead::measure(&root, &entries, jobs)?));
             Ok(ExitCode::SUCCESS)
         }
         Command::Bench { what: BenchKind::Lifecycle { runtimes, quick, json } } => {
@@ -400,16 +391,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
         Command::Runtimes => {
-            for entry in registry::RUNTIMES {
-                let runtime = (entry.make)();
-                let status = match runtime.availability() {
-                    Ok(()) => format!("{} (available)", runtime.version()),
-                    Err(why) => format!("unavailable: {why}"),
-                };
-                let place = if entry.embedded { "in-process" } else { "out-of-process" };
-                println!("{:18} {place:15} {status}
-{:18} installed: {}", entry.name, "", entry.installed);
-            }
+            print!("{}", harness::views::runtimes::render_text());
             Ok(ExitCode::SUCCESS)
         }
         Command::Classify { module } => {
@@ -503,16 +485,11 @@ fn wasi_testsuite(
 ) -> anyhow::Result<ExitCode> {
     use harness::views::wasi_testsuite;
     let limits = execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), ..Default::default() };
-    let mut files = std::collections::BTreeMap::new();
-    for given in expectations {
-        let (runtime, file) = given.split_once('=').with_context(|| format!("--expectations {given}: give RUNTIME=FILE"))?;
-        files.insert(runtime.to_string(), wasi_testsuite::Expectations::read(std::path::Path::new(file))?);
-    }
+    let files = wasi_testsuite::read_expectation_files(expectations)?;
     let run = wasi_testsuite::run(dir, &select_runtimes(runtimes)?, limits, &files)?;
     print!("{}", wasi_testsuite::render_text(&run));
     if let Some(path) = json {
-        let text = serde_json::to_string_pretty(&wasi_testsuite::results_json(&run))?;
-        std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))?;
+        wasi_testsuite::write_results(&run, path)?;
     }
     Ok(if run.any_failed() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

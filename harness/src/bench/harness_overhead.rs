@@ -51,6 +51,25 @@ pub fn measure_column(root: &std::path::Path, entry: &'static RuntimeEntry, jobs
     })
 }
 
+/// Every runtime of `entries` in turn (the in-process ones when none are named), with a line on
+/// stderr as each starts.
+pub fn measure(root: &std::path::Path, entries: &[&'static RuntimeEntry], jobs: usize) -> anyhow::Result<Vec<ColumnCost>> {
+    let embedded: Vec<&'static RuntimeEntry>;
+    let entries = if entries.is_empty() {
+        embedded = crate::corpus::registry::RUNTIMES.iter().filter(|entry| entry.embedded).collect();
+        &embedded
+    } else {
+        entries
+    };
+    entries
+        .iter()
+        .map(|entry| {
+            eprintln!("measuring {} ...", entry.name);
+            measure_column(root, entry, jobs)
+        })
+        .collect()
+}
+
 pub fn render(costs: &[ColumnCost]) -> String {
     let mut out = format!(
         "{:12} {:>7} {:>10} {:>11} {:>10} {:>12}\n",

@@ -12,4 +12,5 @@ pub mod lifecycle;
 pub mod matrix;
 pub mod probe;
 pub mod report;
+pub mod runtimes;
 pub mod wasi_testsuite;

@@ -13,7 +13,7 @@ mod spec;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use chrono::{DateTime, SecondsFormat, Utc};
 use execmodel_contract::Limits;
 use serde_json::json;
@@ -150,6 +150,22 @@ pub fn render_text(run: &SuiteRun) -> String {
 
 /// The official runner's results file (`reporters/json.py` in wasi-testsuite): one entry per
 /// test directory and runtime, in one file for all runtimes of the run.
+/// `--expectations RUNTIME=FILE`, each file read in the suite's own format.
+pub fn read_expectation_files(given: &[String]) -> Result<BTreeMap<String, Expectations>> {
+    let mut files = BTreeMap::new();
+    for one in given {
+        let (runtime, file) = one.split_once('=').with_context(|| format!("--expectations {one}: give RUNTIME=FILE"))?;
+        files.insert(runtime.to_string(), Expectations::read(Path::new(file))?);
+    }
+    Ok(files)
+}
+
+/// The suite's results format (`--json FILE`).
+pub fn write_results(run: &SuiteRun, path: &Path) -> Result<()> {
+    let text = serde_json::to_string_pretty(&results_json(run))?;
+    std::fs::write(path, text + "\n").with_context(|| format!("writing {}", path.display()))
+}
+
 pub fn results_json(run: &SuiteRun) -> serde_json::Value {
     let stamp = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
     let mut results = Vec::new();
