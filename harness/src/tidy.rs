@@ -52,25 +52,17 @@ mod tests {
     use std::path::{Path, PathBuf};
 
     use super::{crate_paths, upstream_uses, STAGES};
+    use crate::corpus::files_with_extension;
 
-    fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                sources(&path, out);
-            } else if path.extension().is_some_and(|ext| ext == "rs") {
-                out.push(path);
-            }
-        }
+    fn sources(src: &Path) -> Vec<PathBuf> {
+        files_with_extension(src, "rs").unwrap().into_iter().map(|(_, path)| path).collect()
     }
 
     /// (file relative to harness/src, its module as `stage::module`, its source) for every file
     /// inside a stage folder.
     fn staged_sources() -> Vec<(String, String, String)> {
         let src = crate::corpus::default_root().join("harness/src");
-        let mut files = Vec::new();
-        sources(&src, &mut files);
-        files.sort();
+        let files = sources(&src);
         let mut staged = Vec::new();
         for file in files {
             let relative = file.strip_prefix(&src).unwrap().to_string_lossy().replace('\\', "/");
@@ -90,9 +82,7 @@ mod tests {
     #[test]
     fn every_source_file_is_in_a_stage_folder() {
         let src = crate::corpus::default_root().join("harness/src");
-        let mut files = Vec::new();
-        sources(&src, &mut files);
-        for file in files {
+        for file in sources(&src) {
             let relative = file.strip_prefix(&src).unwrap();
             let top = relative.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
             let shared = ["lib.rs", "main.rs", "testing.rs", "text.rs", "tidy.rs"].contains(&top.as_str());

@@ -2,6 +2,7 @@
 //! a panic. Small corpus modules are mutated from a fixed seed (`crate::testing::Mutator`).
 
 use crate::corpus::classify::inspect;
+use crate::corpus::files_with_extension;
 use crate::testing::{no_panic, Mutator};
 
 const SEED: u64 = 0x7761_736d;
@@ -9,19 +10,14 @@ const SEED: u64 = 0x7761_736d;
 #[test]
 fn mutated_modules_are_read_or_refused_at_an_offset_never_panic() {
     let corpus = crate::corpus::default_root().join("corpus");
-    let mut modules = Vec::new();
-    for language in std::fs::read_dir(&corpus).unwrap() {
-        let dir = language.unwrap().path();
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            // The Rust and Go modules are megabytes of debug info: the small ones cover every
-            // section kind the corpus has, in a fraction of the time.
-            if path.extension().is_some_and(|ext| ext == "wasm") && std::fs::metadata(&path).unwrap().len() < 64 * 1024 {
-                modules.push((path.strip_prefix(&corpus).unwrap().display().to_string(), std::fs::read(&path).unwrap()));
-            }
-        }
-    }
+    // The Rust and Go modules are megabytes of debug info: the small ones cover every section
+    // kind the corpus has, in a fraction of the time.
+    let mut modules: Vec<(String, Vec<u8>)> = files_with_extension(&corpus, "wasm")
+        .unwrap()
+        .into_iter()
+        .filter(|(_, path)| std::fs::metadata(path).unwrap().len() < 64 * 1024)
+        .map(|(id, path)| (id, std::fs::read(path).unwrap()))
+        .collect();
     modules.sort();
     assert!(modules.len() > 30, "only {} small modules", modules.len());
     let mut mutator = Mutator::new(SEED);

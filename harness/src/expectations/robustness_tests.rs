@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::corpus::registry;
+use crate::corpus::{files_with_extension, registry};
 use crate::expectations::questions::Questions;
 use crate::expectations::rules::Rules;
 use crate::expectations::{load, Action, OutcomePattern};
@@ -14,20 +14,8 @@ const SEED: u64 = 0x6578_6563;
 const MUTATIONS_PER_FILE: usize = 40;
 
 fn expectation_files() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else if path.extension().is_some_and(|ext| ext == "toml") {
-                out.push(path);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&crate::corpus::default_root().join("expectations"), &mut files);
-    files.sort();
-    files
+    let found = files_with_extension(&crate::corpus::default_root().join("expectations"), "toml").unwrap();
+    found.into_iter().map(|(_, path)| path).collect()
 }
 
 fn rules() -> Rules {

@@ -62,8 +62,8 @@ impl Suite {
         let rules = Rules::parse(&rules_path, &rules_source)?;
         let known_runtimes = registry::known_names();
 
-        let wasm_files = files_with_extension(&root.join("corpus"), "wasm")?;
-        let toml_files = files_with_extension(&root.join("expectations"), "toml")?;
+        let wasm_files = crate::corpus::files_with_extension(&root.join("corpus"), "wasm")?;
+        let toml_files = crate::corpus::files_with_extension(&root.join("expectations"), "toml")?;
         let mut problems = Vec::new();
         let mut modules = Vec::new();
 
@@ -117,29 +117,6 @@ impl Suite {
 }
 
 /// `(relative id without extension, path)` for every file with `extension` below `dir`, sorted.
-fn files_with_extension(dir: &Path, extension: &str) -> anyhow::Result<Vec<(String, PathBuf)>> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(current) = pending.pop() {
-        let entries = fs::read_dir(&current).with_context(|| format!("listing {}", current.display()))?;
-        for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                // A toolchain's packages (`npm ci` in corpus/assemblyscript), not cases.
-                if !path.ends_with("node_modules") {
-                    pending.push(path);
-                }
-            } else if path.extension().is_some_and(|ext| ext == extension) {
-                let relative = path.strip_prefix(dir)?.with_extension("");
-                let id = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                found.push((id, path));
-            }
-        }
-    }
-    found.sort();
-    Ok(found)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
