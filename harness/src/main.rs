@@ -185,7 +185,8 @@ enum Command {
         /// Each step's deadline in milliseconds.
         #[arg(long, default_value_t = 200)]
         deadline: u64,
-        /// wasm-shrink attempts per unexplained disagreement (0: do not shrink).
+        /// wasm-shrink attempts per group worth a look: unexplained disagreements, crashes,
+        /// compile refusals (0: do not shrink).
         #[arg(long, default_value_t = 100)]
         shrink_attempts: u32,
         /// Modules probed at once (default: the machine's CPUs).

@@ -18,9 +18,9 @@ pub enum Finding {
     HarnessFailure(String),
     /// A runtime panicked (`crashed` written by the runtime), or the worker process hosting it
     /// exited by itself.
-    RuntimeCrash { key: String, detail: String },
+    RuntimeCrash { runtime: String, key: String, detail: String },
     /// A runtime refused to compile a module wasmparser validates.
-    CompileRefusal { key: String, detail: String },
+    CompileRefusal { runtime: String, key: String, detail: String },
     /// Runtimes that ran the same sequence ended it differently.
     Disagreement(Disagreement),
 }
@@ -43,6 +43,7 @@ pub fn findings(probe: &Probe) -> Vec<Finding> {
         if let Some(error) = &runtime.compile_error {
             let first_line = error.lines().next().unwrap_or_default();
             found.push(Finding::CompileRefusal {
+                runtime: runtime.name.clone(),
                 key: format!("{} refuses to compile: {}", runtime.name, redact(first_line, 90)),
                 detail: error.clone(),
             });
@@ -66,6 +67,7 @@ pub fn findings(probe: &Probe) -> Vec<Finding> {
                     let exited = message.contains("host process exited with status");
                     if step.by.as_deref() == Some("runtime") || exited {
                         found.push(Finding::RuntimeCrash {
+                            runtime: run.runtime.clone(),
                             key: format!("{} crashed: {}", run.runtime, redact(message.split("; stderr:").next().unwrap_or_default(), 90)),
                             detail: format!("{at}: {message}"),
                         });
@@ -93,6 +95,29 @@ impl Finding {
             Finding::RuntimeCrash { key, .. } | Finding::CompileRefusal { key, .. } => key,
             Finding::Disagreement(found) => &found.key,
         }
+    }
+
+    /// One runtime of each behaviour involved: enough to show the finding again.
+    pub fn representatives(&self) -> Vec<&str> {
+        match self {
+            Finding::HarnessFailure(_) => Vec::new(),
+            Finding::RuntimeCrash { runtime, .. } | Finding::CompileRefusal { runtime, .. } => vec![runtime],
+            Finding::Disagreement(found) => found.classes.iter().map(|class| class[0].as_str()).collect(),
+        }
+    }
+
+    /// The same finding in another probe: the same key, or for a disagreement the same sequence
+    /// (its key names other runtimes when fewer run).
+    fn same_as(&self, other: &Finding) -> bool {
+        match (self, other) {
+            (Finding::Disagreement(a), Finding::Disagreement(b)) => a.sequence == b.sequence,
+            _ => std::mem::discriminant(self) == std::mem::discriminant(other) && self.key() == other.key(),
+        }
+    }
+
+    /// In `probe`, the finding that is the same as this one.
+    pub fn found_in(&self, probe: &Probe) -> Option<Finding> {
+        findings(probe).into_iter().find(|found| self.same_as(found))
     }
 }
 

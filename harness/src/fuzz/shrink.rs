@@ -1,21 +1,18 @@
-//! A disagreement made small: wasm-shrink removes what it can while one runtime of each class
-//! still ends the sequence the way its class did; the result is written as WAT, ready to become
-//! a corpus case.
+//! A finding made small: wasm-shrink removes what it can while one runtime of each behaviour
+//! involved still shows it (for a disagreement, with the same key among those runtimes); the
+//! result is written as WAT, ready to become a corpus case or a runtime's bug report.
 
 use crate::corpus::classify::inspect;
 use crate::trials::runner::RuntimeSlot;
-use crate::views::probe::{probe, Probe, ProbeOptions};
+use crate::views::probe::{probe, ProbeOptions};
 
-use super::findings::{findings, Finding};
+use super::findings::Finding;
 
-/// The disagreement's key as runtimes `slots` alone see it, if they still disagree on `sequence`.
-fn key_among(bytes: &[u8], sequence: &str, options: &ProbeOptions, slots: &[RuntimeSlot]) -> Option<String> {
+/// The key of `wanted` as runtimes `slots` alone see it in `bytes`, if they show it.
+fn key_among(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, slots: &[RuntimeSlot]) -> Option<String> {
     let inspection = inspect(bytes).ok()?;
-    let probed: Probe = probe("shrinking.wasm", bytes, &inspection, options, slots, None);
-    findings(&probed).into_iter().find_map(|finding| match finding {
-        Finding::Disagreement(found) if found.sequence == sequence => Some(found.key),
-        _ => None,
-    })
+    let probed = probe("shrinking.wasm", bytes, &inspection, options, slots, None);
+    wanted.found_in(&probed).map(|found| found.key().to_string())
 }
 
 pub struct Shrunk {
@@ -25,14 +22,14 @@ pub struct Shrunk {
     pub key: String,
 }
 
-/// `None` when the representatives alone do not show the disagreement (it needs a runtime's
-/// state from an earlier sequence) or nothing could be removed.
-pub fn shrink(bytes: &[u8], sequence: &str, options: &ProbeOptions, representatives: &[RuntimeSlot], attempts: u32) -> Option<Shrunk> {
-    let key = key_among(bytes, sequence, options, representatives)?;
+/// `None` when the representatives alone do not show the finding (it needs state a runtime kept
+/// from an earlier sequence) or wasm-shrink gave up.
+pub fn shrink(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, representatives: &[RuntimeSlot], attempts: u32) -> Option<Shrunk> {
+    let key = key_among(bytes, wanted, options, representatives)?;
     let info = wasm_shrink::WasmShrink::default()
         .attempts(attempts)
         .run(bytes.to_vec(), |candidate| {
-            Ok::<bool, anyhow::Error>(key_among(candidate, sequence, options, representatives).as_deref() == Some(key.as_str()))
+            Ok::<bool, anyhow::Error>(key_among(candidate, wanted, options, representatives).as_deref() == Some(key.as_str()))
         })
         .ok()?;
     let wat = wasmprinter::print_bytes(&info.output).unwrap_or_else(|err| format!(";; wasmprinter could not print it: {err}\n"));
