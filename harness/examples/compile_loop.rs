@@ -13,12 +13,12 @@ fn main() {
         eprintln!("usage: compile_loop RUNTIME COUNT");
         std::process::exit(2);
     };
-    let Some(entry) = harness::registry::find(&name) else {
-        eprintln!("unknown runtime `{name}`; known: {}", harness::registry::known_names().join(", "));
+    let Some(entry) = harness::corpus::registry::find(&name) else {
+        eprintln!("unknown runtime `{name}`; known: {}", harness::corpus::registry::known_names().join(", "));
         std::process::exit(2);
     };
     let runtime = (entry.make)();
-    let wasm = harness::lifecycle::Fixtures::build().command;
+    let wasm = harness::bench::lifecycle::Fixtures::build().command;
     let started = std::time::Instant::now();
     for _ in 0..count {
         drop(runtime.compile(&wasm).expect("the fixture compiles"));
