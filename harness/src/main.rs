@@ -332,6 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             // The corpus's deviation tables name known causes; a probe works without them.
             let known = Suite::load(&root).ok();
+            let slots: Vec<&RuntimeSlot> = slots.iter().collect();
             let result = probe::probe(&name, &bytes, &inspection, &options, &slots, known.as_ref());
             if json {
                 println!("{}", serde_json::to_string_pretty(&result)?);

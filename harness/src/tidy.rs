@@ -12,7 +12,7 @@ fn upstream_uses(own_stage: usize, source: &str) -> Vec<(usize, &'static str)> {
         if line.trim_start().starts_with("//") {
             continue;
         }
-        for (_, used) in crate_paths(line) {
+        for used in crate_paths(line) {
             if let Some(stage) = STAGES.iter().position(|stage| *stage == used[0]) {
                 if stage > own_stage {
                     found.push((index + 1, STAGES[stage]));
@@ -26,7 +26,7 @@ fn upstream_uses(own_stage: usize, source: &str) -> Vec<(usize, &'static str)> {
 /// Every `crate::a::b…` path on a line, as its segments; `crate::{…}` (several stages in one
 /// `use`) is reported as the segment `{`, so that the check cannot be dodged by it.
 #[cfg(test)]
-fn crate_paths(line: &str) -> Vec<(usize, Vec<&str>)> {
+fn crate_paths(line: &str) -> Vec<Vec<&str>> {
     let mut paths = Vec::new();
     for (at, _) in line.match_indices("crate::") {
         if at > 0 && line[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
@@ -34,13 +34,13 @@ fn crate_paths(line: &str) -> Vec<(usize, Vec<&str>)> {
         }
         let rest = &line[at + "crate::".len()..];
         if rest.starts_with('{') {
-            paths.push((at, vec!["{"]));
+            paths.push(vec!["{"]);
             continue;
         }
         let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == ':')).unwrap_or(rest.len());
         let segments: Vec<&str> = rest[..end].split("::").filter(|segment| !segment.is_empty()).collect();
         if !segments.is_empty() {
-            paths.push((at, segments));
+            paths.push(segments);
         }
     }
     paths
@@ -102,7 +102,7 @@ mod tests {
             for (line, used) in upstream_uses(own, &source) {
                 upstream.push(format!("harness/src/{file}:{line}: {} uses {used}, a later stage", STAGES[own]));
             }
-            for (_, path) in source.lines().flat_map(crate_paths) {
+            for path in source.lines().flat_map(crate_paths) {
                 assert_ne!(path, ["{"], "harness/src/{file}: import each stage with its own `use crate::stage::…`");
             }
         }
@@ -120,7 +120,7 @@ mod tests {
         let modules: BTreeSet<&str> = staged.iter().map(|(_, module, _)| module.as_str()).collect();
         let mut uses: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
         for (_, module, source) in &staged {
-            for (_, path) in source.lines().flat_map(crate_paths) {
+            for path in source.lines().flat_map(crate_paths) {
                 let used = match path.as_slice() {
                     [stage, name, ..] if modules.contains(format!("{stage}::{name}").as_str()) => format!("{stage}::{name}"),
                     [stage, ..] => stage.to_string(),
@@ -147,7 +147,7 @@ mod tests {
         let source = "use crate::trials::Plan;\n// crate::bench in a comment\nlet x = crate::views::matrix::run();\n";
         assert_eq!(upstream_uses(1, source), vec![(1, "trials"), (3, "views")]);
         assert!(upstream_uses(3, source).is_empty());
-        assert_eq!(crate_paths("use crate::{views, bench};")[0].1, ["{"]);
+        assert_eq!(crate_paths("use crate::{views, bench};")[0], ["{"]);
         assert!(crate_paths("use mycrate::views::x;").is_empty());
     }
 

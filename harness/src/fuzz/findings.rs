@@ -18,9 +18,9 @@ pub enum Finding {
     HarnessFailure(String),
     /// A runtime panicked (`crashed` written by the runtime), or the worker process hosting it
     /// exited by itself.
-    RuntimeCrash { runtime: String, key: String, detail: String },
+    RuntimeCrash { runtime: String, key: String },
     /// A runtime refused to compile a module wasmparser validates.
-    CompileRefusal { runtime: String, key: String, detail: String },
+    CompileRefusal { runtime: String, key: String },
     /// Runtimes that ran the same sequence ended it differently.
     Disagreement(Disagreement),
 }
@@ -45,7 +45,6 @@ pub fn findings(probe: &Probe) -> Vec<Finding> {
             found.push(Finding::CompileRefusal {
                 runtime: runtime.name.clone(),
                 key: format!("{} refuses to compile: {}", runtime.name, redact(first_line, 90)),
-                detail: error.clone(),
             });
         }
     }
@@ -69,7 +68,6 @@ pub fn findings(probe: &Probe) -> Vec<Finding> {
                         found.push(Finding::RuntimeCrash {
                             runtime: run.runtime.clone(),
                             key: format!("{} crashed: {}", run.runtime, redact(message.split("; stderr:").next().unwrap_or_default(), 90)),
-                            detail: format!("{at}: {message}"),
                         });
                     } else {
                         found.push(Finding::HarnessFailure(format!("{at}: crashed (the harness says): {message}")));
@@ -189,7 +187,7 @@ fn redacted_shape(step: &ProbedStep) -> String {
     what + &implicit
 }
 
-/// A message as a grouping key: numbers and quoted names vary between modules, the text does not.
+/// A message as a grouping key: numbers vary between modules, the text does not.
 fn redact(message: &str, most: usize) -> String {
     let mut out = String::new();
     let mut in_number = false;

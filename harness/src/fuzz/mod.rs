@@ -51,7 +51,6 @@ pub struct Group {
     pub key: String,
     pub modules: usize,
     pub first: String,
-    pub detail: String,
     pub explained: bool,
     /// Where the first module (and its shrunk form) was written.
     pub saved: Option<PathBuf>,
@@ -96,7 +95,7 @@ fn entropy(seed: u64, index: usize) -> Vec<u8> {
     std::iter::repeat_with(|| rng.u8(..)).take(ENTROPY_BYTES).collect()
 }
 
-fn probe_one(index: usize, options: &Options, probe_options: &ProbeOptions, slots: &[RuntimeSlot], known: Option<&Suite>) -> Option<Probed> {
+fn probe_one(index: usize, options: &Options, probe_options: &ProbeOptions, slots: &[&RuntimeSlot], known: Option<&Suite>) -> Option<Probed> {
     let name = module_name(options.seed, index);
     // Entropy that runs out before a module is complete gives no module: not a finding.
     let (recipe, bytes) = generate::module(&entropy(options.seed, index)).ok()?;
@@ -129,7 +128,8 @@ pub fn run(
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<Summary> {
     std::fs::create_dir_all(&options.out).with_context(|| format!("creating {}", options.out.display()))?;
-    let slots: Vec<RuntimeSlot> = entries.iter().map(|entry| RuntimeSlot::new(entry)).collect();
+    let owned: Vec<RuntimeSlot> = entries.iter().map(|entry| RuntimeSlot::new(entry)).collect();
+    let slots: Vec<&RuntimeSlot> = owned.iter().collect();
     let available: Vec<String> = slots.iter().filter(|slot| slot.availability().is_ok()).map(|slot| slot.name().to_string()).collect();
     let probe_options = ProbeOptions {
         wasi: WasiConfig { args: vec!["fuzz.wasm".to_string()], ..WasiConfig::default() },
@@ -180,23 +180,23 @@ pub fn run(
     }
     summary.elapsed = started.elapsed();
     if options.shrink_attempts > 0 {
-        shrink_unexplained(&mut summary, &probed, options, &probe_options, entries, progress)?;
+        shrink_unexplained(&mut summary, &probed, options, &probe_options, &slots, progress)?;
     }
     std::fs::write(options.out.join("summary.md"), render(&summary)).with_context(|| format!("writing {}/summary.md", options.out.display()))?;
     Ok(summary)
 }
 
 fn record(summary: &mut Summary, options: &Options, one: &Probed, finding: &Finding) -> anyhow::Result<()> {
-    let (groups, kind, key, detail, explained) = match finding {
+    let (groups, kind, key, explained) = match finding {
         Finding::HarnessFailure(what) => {
             let dir = options.out.join("harness-failures");
             let saved = save(&dir, &one.name, &one.bytes, &format!("{what}\n\n{}", one.report))?;
             summary.harness_failures.push((one.name.clone(), what.clone(), saved));
             return Ok(());
         }
-        Finding::RuntimeCrash { key, detail, .. } => (&mut summary.runtime_crashes, "runtime-crashes", key, detail, false),
-        Finding::CompileRefusal { key, detail, .. } => (&mut summary.compile_refusals, "compile-refusals", key, detail, false),
-        Finding::Disagreement(found) => (&mut summary.disagreements, "disagreements", &found.key, &found.key, found.explained),
+        Finding::RuntimeCrash { key, .. } => (&mut summary.runtime_crashes, "runtime-crashes", key, false),
+        Finding::CompileRefusal { key, .. } => (&mut summary.compile_refusals, "compile-refusals", key, false),
+        Finding::Disagreement(found) => (&mut summary.disagreements, "disagreements", &found.key, found.explained),
     };
     let number = groups.len() + 1;
     let group = groups.entry(key.clone()).or_default();
@@ -204,7 +204,6 @@ fn record(summary: &mut Summary, options: &Options, one: &Probed, finding: &Find
     if group.modules == 1 {
         group.key = key.clone();
         group.first = one.name.clone();
-        group.detail = detail.clone();
         group.explained = explained;
         let dir = options.out.join(kind).join(format!("{number:03}"));
         group.saved = Some(save(&dir, &one.name, &one.bytes, &format!("{key}\n\n{}", one.report))?);
@@ -230,7 +229,7 @@ fn shrink_unexplained(
     probed: &[Probed],
     options: &Options,
     probe_options: &ProbeOptions,
-    entries: &[&'static RuntimeEntry],
+    slots: &[&RuntimeSlot],
     progress: &(dyn Fn(&str) + Sync),
 ) -> anyhow::Result<()> {
     let groups: Vec<&Group> = summary
@@ -244,11 +243,11 @@ fn shrink_unexplained(
         let Some(one) = probed.iter().find(|one| one.name == group.first) else { continue };
         let Some(finding) = one.findings.iter().find(|finding| finding.key() == group.key) else { continue };
         progress(&format!("fuzz: shrinking {} of {} ({}: {})", done + 1, groups.len(), group.first, group.key));
-        let representatives: Vec<RuntimeSlot> = finding
+        // The run's own slots: their workers are up already.
+        let representatives: Vec<&RuntimeSlot> = finding
             .representatives()
             .iter()
-            .filter_map(|name| entries.iter().find(|entry| entry.name == *name))
-            .map(|entry| RuntimeSlot::new(entry))
+            .filter_map(|name| slots.iter().copied().find(|slot| slot.name() == *name))
             .collect();
         if let Some(shrunk) = shrink::shrink(&one.bytes, finding, probe_options, &representatives, options.shrink_attempts) {
             let dir = group.saved.as_ref().and_then(|path| path.parent()).expect("saved with the group").to_path_buf();

@@ -9,7 +9,7 @@ use crate::views::probe::{probe, ProbeOptions};
 use super::findings::Finding;
 
 /// The key of `wanted` as runtimes `slots` alone see it in `bytes`, if they show it.
-fn key_among(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, slots: &[RuntimeSlot]) -> Option<String> {
+fn key_among(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, slots: &[&RuntimeSlot]) -> Option<String> {
     let inspection = inspect(bytes).ok()?;
     let probed = probe("shrinking.wasm", bytes, &inspection, options, slots, None);
     wanted.found_in(&probed).map(|found| found.key().to_string())
@@ -24,7 +24,7 @@ pub struct Shrunk {
 
 /// `None` when the representatives alone do not show the finding (it needs state a runtime kept
 /// from an earlier sequence) or wasm-shrink gave up.
-pub fn shrink(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, representatives: &[RuntimeSlot], attempts: u32) -> Option<Shrunk> {
+pub fn shrink(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, representatives: &[&RuntimeSlot], attempts: u32) -> Option<Shrunk> {
     let key = key_among(bytes, wanted, options, representatives)?;
     let info = wasm_shrink::WasmShrink::default()
         .attempts(attempts)

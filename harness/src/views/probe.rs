@@ -263,7 +263,7 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
     list
 }
 
-pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: &ProbeOptions, slots: &[RuntimeSlot], known: Option<&Suite>) -> Probe {
+pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: &ProbeOptions, slots: &[&RuntimeSlot], known: Option<&Suite>) -> Probe {
     let sequences = sequences(inspection, options);
     let mut runtimes: Vec<ProbedRuntime> = slots
         .iter()
