@@ -163,21 +163,19 @@ pub fn run(
                     let rate = tally.0 as f64 / started.elapsed().as_secs_f64().max(1e-9);
                     progress(&format!("fuzz: {} modules probed ({rate:.1}/s), {} harness failures", tally.0, tally.1));
                 }
+                let snapshot_due = tally.0 % SNAPSHOT_EVERY == 0;
                 drop(tally);
-                probed.lock().unwrap().push(one);
+                let mut probed = probed.lock().unwrap();
+                probed.push(one);
+                if snapshot_due {
+                    write_snapshot(&probed, options, &available, started.elapsed(), progress);
+                }
             });
         }
     });
     let mut probed = probed.into_inner().unwrap();
     probed.sort_by_key(|one| one.index);
-    let mut summary = Summary { seed: options.seed, runtimes: available, ..Summary::default() };
-    for one in &probed {
-        summary.modules += 1;
-        *summary.shapes.entry(one.shape).or_default() += 1;
-        for finding in &one.findings {
-            record(&mut summary, options, one, finding)?;
-        }
-    }
+    let mut summary = summarize(&probed, options, &available, Saving::Files)?;
     summary.elapsed = started.elapsed();
     if options.shrink_attempts > 0 {
         shrink_unexplained(&mut summary, &probed, options, &probe_options, &slots, progress)?;
@@ -186,11 +184,60 @@ pub fn run(
     Ok(summary)
 }
 
-fn record(summary: &mut Summary, options: &Options, one: &Probed, finding: &Finding) -> anyhow::Result<()> {
+/// A run killed before its end still leaves a summary: every `SNAPSHOT_EVERY` modules
+/// `summary.md` is rewritten from the modules probed so far (counts and first modules; the
+/// modules themselves are saved when the run ends).
+const SNAPSHOT_EVERY: usize = 250;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Saving {
+    Files,
+    CountsOnly,
+}
+
+fn write_snapshot(probed: &[Probed], options: &Options, available: &[String], elapsed: Duration, progress: &(dyn Fn(&str) + Sync)) {
+    let mut sorted: Vec<&Probed> = probed.iter().collect();
+    sorted.sort_by_key(|one| one.index);
+    let written = summarize(sorted.into_iter(), options, available, Saving::CountsOnly).and_then(|mut summary| {
+        summary.elapsed = elapsed;
+        let text = format!(
+            "{}\n_Partial: written after {} modules while the run went on; the modules behind these lines are saved when it ends._\n",
+            render(&summary),
+            summary.modules
+        );
+        let path = options.out.join("summary.md");
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    });
+    if let Err(err) = written {
+        progress(&format!("fuzz: harness could not write the partial summary: {err:#}"));
+    }
+}
+
+fn summarize<'a>(
+    probed: impl IntoIterator<Item = &'a Probed>,
+    options: &Options,
+    available: &[String],
+    saving: Saving,
+) -> anyhow::Result<Summary> {
+    let mut summary = Summary { seed: options.seed, runtimes: available.to_vec(), ..Summary::default() };
+    for one in probed {
+        summary.modules += 1;
+        *summary.shapes.entry(one.shape).or_default() += 1;
+        for finding in &one.findings {
+            record(&mut summary, options, one, finding, saving)?;
+        }
+    }
+    Ok(summary)
+}
+
+fn record(summary: &mut Summary, options: &Options, one: &Probed, finding: &Finding, saving: Saving) -> anyhow::Result<()> {
     let (groups, kind, key, explained) = match finding {
         Finding::HarnessFailure(what) => {
             let dir = options.out.join("harness-failures");
-            let saved = save(&dir, &one.name, &one.bytes, &format!("{what}\n\n{}", one.report))?;
+            let saved = match saving {
+                Saving::Files => save(&dir, &one.name, &one.bytes, &format!("{what}\n\n{}", one.report))?,
+                Saving::CountsOnly => dir.join(format!("{}.wasm", one.name)),
+            };
             summary.harness_failures.push((one.name.clone(), what.clone(), saved));
             return Ok(());
         }
@@ -205,8 +252,10 @@ fn record(summary: &mut Summary, options: &Options, one: &Probed, finding: &Find
         group.key = key.clone();
         group.first = one.name.clone();
         group.explained = explained;
-        let dir = options.out.join(kind).join(format!("{number:03}"));
-        group.saved = Some(save(&dir, &one.name, &one.bytes, &format!("{key}\n\n{}", one.report))?);
+        if saving == Saving::Files {
+            let dir = options.out.join(kind).join(format!("{number:03}"));
+            group.saved = Some(save(&dir, &one.name, &one.bytes, &format!("{key}\n\n{}", one.report))?);
+        }
     }
     Ok(())
 }
