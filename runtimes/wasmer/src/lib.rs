@@ -7,6 +7,7 @@
 //! - wasmer-wasix needs a Tokio runtime: one per process, entered around every step (`tokio_rt.rs`).
 //! - Compiled modules can be kept on disk between processes (`cached.rs`), when the caller asks.
 
+mod bulk_metering;
 mod cached;
 mod capture;
 mod classify;
