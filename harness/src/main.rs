@@ -173,6 +173,9 @@ enum Command {
         /// The same seed generates the same modules everywhere.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Start at this module: `--from 541 --modules 1` makes fuzz-SEED-541 again, alone.
+        #[arg(long, value_name = "INDEX", default_value_t = 0)]
+        from: usize,
         /// Stop starting modules after this many seconds.
         #[arg(long)]
         time: Option<u64>,
@@ -344,10 +347,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::WasiTestsuite { dir, runtimes, json, expectations, deadline } => {
             wasi_testsuite(&dir, &runtimes, json.as_deref(), &expectations, deadline)
         }
-        Command::Fuzz { modules, seed, time, runtimes, out, deadline, shrink_attempts, jobs } => {
+        Command::Fuzz { modules, seed, from, time, runtimes, out, deadline, shrink_attempts, jobs } => {
             let options = harness::fuzz::Options {
                 modules,
                 seed,
+                from,
                 time: time.map(std::time::Duration::from_secs),
                 out,
                 limits: execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), memory_bytes: 64 << 20, output_bytes: 64 << 10 },

@@ -35,6 +35,8 @@ const ENTROPY_BYTES: usize = 4096;
 pub struct Options {
     pub modules: usize,
     pub seed: u64,
+    /// The index of the first module (the modules are `from..from + modules`).
+    pub from: usize,
     /// Stop starting new modules after this long.
     pub time: Option<Duration>,
     pub out: PathBuf,
@@ -146,8 +148,8 @@ pub fn run(
                 if options.time.is_some_and(|limit| started.elapsed() >= limit) {
                     break;
                 }
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                if index >= options.modules {
+                let index = options.from + next.fetch_add(1, Ordering::Relaxed);
+                if index >= options.from.saturating_add(options.modules) {
                     break;
                 }
                 let Some(one) = probe_one(index, options, &probe_options, &slots, known) else { continue };
