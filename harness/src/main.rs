@@ -126,9 +126,10 @@ enum Command {
         /// Also call this export with typed arguments, e.g. 'add(i32:1, i32:2)' (repeatable).
         #[arg(long = "call", value_name = "NAME(ARGS)")]
         calls: Vec<String>,
-        /// Per-step deadline in milliseconds (the suite's default budget).
-        #[arg(long, value_name = "MS", default_value_t = execmodel_contract::Limits::default().deadline.as_millis() as u64)]
-        deadline: u64,
+        /// Each step's budget, in milliseconds of CPU time (runtimes that count work convert it
+        /// at a fixed rate); `--deadline` is its old name.
+        #[arg(long, alias = "deadline", value_name = "MS", default_value_t = execmodel_contract::Limits::default().budget.as_millis() as u64)]
+        budget: u64,
         /// Linear-memory cap per instance, in bytes.
         #[arg(long, value_name = "BYTES", default_value_t = execmodel_contract::Limits::default().memory_bytes)]
         memory: usize,
@@ -159,9 +160,10 @@ enum Command {
         /// `expectations/wazero/linux.toml`): skips, and failures that count as `xfail`.
         #[arg(long = "expectations", value_name = "RUNTIME=FILE")]
         expectations: Vec<String>,
-        /// Per-test deadline in milliseconds (the official runner's default is 5 s).
-        #[arg(long, value_name = "MS", default_value_t = execmodel_contract::Limits::default().deadline.as_millis() as u64)]
-        deadline: u64,
+        /// Each test's budget, in milliseconds of CPU time (the official runner's default
+        /// timeout is 5 s); `--deadline` is its old name.
+        #[arg(long, alias = "deadline", value_name = "MS", default_value_t = execmodel_contract::Limits::default().budget.as_millis() as u64)]
+        budget: u64,
     },
     /// Differential lifecycle fuzzing: random WASI-shaped modules (wasm-smith) through probe's
     /// lifecycle sequences on every runtime; harness failures and unexplained disagreements are
@@ -185,9 +187,9 @@ enum Command {
         /// Where the summary and the saved modules go.
         #[arg(long, default_value = "target/execmodel-fuzz")]
         out: PathBuf,
-        /// Each step's deadline in milliseconds.
-        #[arg(long, default_value_t = 200)]
-        deadline: u64,
+        /// Each step's budget, in milliseconds of CPU time; `--deadline` is its old name.
+        #[arg(long, alias = "deadline", value_name = "MS", default_value_t = 200)]
+        budget: u64,
         /// wasm-shrink attempts per group worth a look: unexplained disagreements, crashes,
         /// compile refusals (0: do not shrink).
         #[arg(long, default_value_t = 100)]
@@ -313,7 +315,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", diff::render_markdown(&changes, &old, &new));
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Probe { module, args, env, dir, stdin, calls, deadline, memory, output, json, runtimes } => {
+        Command::Probe { module, args, env, dir, stdin, calls, budget, memory, output, json, runtimes } => {
             let bytes = std::fs::read(&module).with_context(|| format!("reading {}", module.display()))?;
             let inspection = classify::inspect(&bytes)
                 .with_context(|| format!("{} is not a valid core wasm module", module.display()))?;
@@ -330,7 +332,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let preopen = dir.as_deref().map(parse_dir).transpose()?;
             let options = probe::ProbeOptions {
                 wasi: execmodel_contract::WasiConfig { args: std::iter::once(name.clone()).chain(args).collect(), env, stdin, preopen },
-                limits: execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), memory_bytes: memory, output_bytes: output },
+                limits: execmodel_contract::Limits { budget: std::time::Duration::from_millis(budget), memory_bytes: memory, output_bytes: output },
                 calls,
             };
             // The corpus's deviation tables name known causes; a probe works without them.
@@ -344,17 +346,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if result.runtimes_disagree() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::WasiTestsuite { dir, runtimes, json, expectations, deadline } => {
-            wasi_testsuite(&dir, &runtimes, json.as_deref(), &expectations, deadline)
+        Command::WasiTestsuite { dir, runtimes, json, expectations, budget } => {
+            wasi_testsuite(&dir, &runtimes, json.as_deref(), &expectations, budget)
         }
-        Command::Fuzz { modules, seed, from, time, runtimes, out, deadline, shrink_attempts, jobs } => {
+        Command::Fuzz { modules, seed, from, time, runtimes, out, budget, shrink_attempts, jobs } => {
             let options = harness::fuzz::Options {
                 modules,
                 seed,
                 from,
                 time: time.map(std::time::Duration::from_secs),
                 out,
-                limits: execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), memory_bytes: 64 << 20, output_bytes: 64 << 10 },
+                limits: execmodel_contract::Limits { budget: std::time::Duration::from_millis(budget), memory_bytes: 64 << 20, output_bytes: 64 << 10 },
                 shrink_attempts,
                 jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             };
@@ -487,10 +489,10 @@ fn wasi_testsuite(
     runtimes: &[String],
     json: Option<&std::path::Path>,
     expectations: &[String],
-    deadline: u64,
+    budget: u64,
 ) -> anyhow::Result<ExitCode> {
     use harness::views::wasi_testsuite;
-    let limits = execmodel_contract::Limits { deadline: std::time::Duration::from_millis(deadline), ..Default::default() };
+    let limits = execmodel_contract::Limits { budget: std::time::Duration::from_millis(budget), ..Default::default() };
     let files = wasi_testsuite::read_expectation_files(expectations)?;
     let run = wasi_testsuite::run(dir, &select_runtimes(runtimes)?, limits, &files)?;
     print!("{}", wasi_testsuite::render_text(&run));

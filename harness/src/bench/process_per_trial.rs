@@ -113,7 +113,7 @@ fn measure_module(module: &CorpusModule, paths: &mut [TrialPath], trials: usize)
 
 /// One trial as the runner performs it: a fresh session, the step, the session dropped.
 fn timed_trial(compiled: &dyn CompiledModule, run: &Step) -> Result<(Duration, Outcome), String> {
-    let limits = Limits { deadline: DEADLINE, ..Limits::default() };
+    let limits = Limits { budget: DEADLINE, ..Limits::default() };
     let started = Instant::now();
     let outcome = catch_runtime_panic("runtime", || compiled.session(limits).step(run).outcome);
     let elapsed = started.elapsed();

@@ -45,8 +45,9 @@ pub struct Scenario {
     pub name: String,
     pub rule: String,
     pub about: String,
-    /// Overrides the default per-step deadline (e.g. short for scenarios expecting `deadline`).
-    pub deadline: Option<Duration>,
+    /// Overrides the default budget of each step, in CPU time (`budget_ms`): short for
+    /// scenarios that expect `trapped deadline`, longer for heavy work.
+    pub budget: Option<Duration>,
     pub steps: Vec<ExpectedStep>,
 }
 
@@ -183,7 +184,7 @@ pub fn load(
             name: name.clone(),
             rule: rule.clone(),
             about: raw_scenario.about.unwrap_or_default(),
-            deadline: raw_scenario.deadline_ms.map(Duration::from_millis),
+            budget: raw_scenario.budget_ms.map(Duration::from_millis),
             steps,
         });
     }
@@ -332,7 +333,7 @@ struct RawScenario {
     name: Spanned<String>,
     rule: Spanned<String>,
     about: Option<String>,
-    deadline_ms: Option<u64>,
+    budget_ms: Option<u64>,
     #[serde(default)]
     step: Vec<RawStep>,
 }

@@ -7,14 +7,14 @@ use std::collections::BTreeMap;
 
 use crate::views::probe::{outcome_shape, Probe, ProbedRun, ProbedSequence, ProbedStep};
 
-/// A step may overrun its deadline by this much (a worker killed and restarted, a JVM's
-/// safepoint) before the harness counts as not having bounded it.
-pub const OVERRUN_MS: f64 = 5_000.0;
+/// A step may overrun its budget by this share (a runtime's count catching up at its next check)
+/// before the harness counts as not having bounded it.
+pub const OVERRUN_SHARE: f64 = 1.5;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finding {
     /// The harness did not keep its promise: a panic out of the probe, an invalid generated
-    /// module, a step it let run far past the deadline, a worker it lost or could not read.
+    /// module, a step it let run far past its budget, a worker it lost or could not read.
     HarnessFailure(String),
     /// A runtime panicked (`crashed` written by the runtime), or the worker process hosting it
     /// exited by itself.
@@ -52,10 +52,10 @@ pub fn findings(probe: &Probe) -> Vec<Finding> {
         for run in sequence.results.iter().filter(|run| run.status == "ran") {
             for step in &run.steps {
                 let at = format!("{}: `{}`, step `{}`", run.runtime, sequence.name, step.step);
-                if step.duration_ms > probe.limits.deadline_ms as f64 + OVERRUN_MS {
+                if let Some(budget) = step.budget.as_ref().filter(|budget| budget.share > OVERRUN_SHARE) {
                     found.push(Finding::HarnessFailure(format!(
-                        "{at} ran {:.0} ms, more than {:.0} ms past its deadline of {} ms",
-                        step.duration_ms, OVERRUN_MS, probe.limits.deadline_ms
+                        "{at} used {} of its budget of {} {}, more than {OVERRUN_SHARE} times it",
+                        budget.used, budget.limit, budget.unit
                     )));
                 }
                 if step.kind == "crashed" {

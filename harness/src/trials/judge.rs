@@ -1,6 +1,6 @@
 //! Judging one observed step against its expectation and, if any, the runtime's deviation.
 
-use execmodel_contract::{Author, Outcome, StepResult};
+use execmodel_contract::{Author, Outcome, StepResult, TrapKind};
 
 use crate::expectations::suite::CorpusModule;
 use crate::expectations::{Deviation, Expected, ExpectedStep, OutcomePattern, Scenario};
@@ -55,6 +55,38 @@ pub fn fits(expected: &Expected, observed: &StepResult) -> bool {
         && expected.stdout.as_bytes() == observed.stdout.as_slice()
         && expected.stderr.as_bytes() == observed.stderr.as_slice()
         && expected.implicit.as_ref().is_none_or(|calls| *calls == observed.implicit_calls)
+}
+
+/// The share of its budget a step expected to finish may use. Four times the work fits in the
+/// budget, so no machine slower or busier than the one that measured it by less than that flips
+/// the verdict to `trapped deadline`; a step near its budget is a verdict waiting to flip.
+pub const BUDGET_MARGIN: f64 = 0.25;
+
+/// Why a step that was expected to finish used too much of its budget, or `None`. Steps expected
+/// to end `trapped deadline` (loops without end) are meant to spend all of it.
+pub fn over_budget_margin(context: &TrialContext, index: usize, step: &ExpectedStep, expected: &Expected, observed: &StepResult) -> Option<String> {
+    if expected.outcome == OutcomePattern::Trapped(TrapKind::Deadline) {
+        return None;
+    }
+    let used = observed.budget_use?;
+    if used.fraction() <= BUDGET_MARGIN {
+        return None;
+    }
+    Some(format!(
+        "{} — step {} `{}` ({}:{})\nthe step used {:.0} % of its budget ({} of {} {}), more than the {:.0} % a step \
+         expected to finish may use: a slower or busier machine could end it `trapped deadline`. Give the \
+         scenario a larger `budget_ms`, or less work.",
+        context.name(),
+        index + 1,
+        step.action,
+        context.module.expectations.file.display(),
+        step.line,
+        used.fraction() * 100.0,
+        used.used,
+        used.limit,
+        used.unit.as_str(),
+        BUDGET_MARGIN * 100.0,
+    ))
 }
 
 pub fn judge_step(context: &TrialContext, index: usize, step: &ExpectedStep, observed: &StepResult) -> StepJudgement {

@@ -15,7 +15,7 @@ use crate::corpus::registry::RuntimeEntry;
 use crate::expectations::boundary::MemoryCall;
 use crate::expectations::suite::CorpusModule;
 use crate::expectations::{Action, Expected, ExpectedStep, Scenario, WasiSpec};
-use crate::trials::judge::{judge_step, StepJudgement, TrialContext};
+use crate::trials::judge::{judge_step, over_budget_margin, StepJudgement, TrialContext};
 
 /// A module's compilation on one runtime, done by whichever trial needs it first.
 type CompileOnce = OnceLock<Result<Arc<dyn CompiledModule>, String>>;
@@ -146,7 +146,7 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
         Ok(dir) => dir,
         Err(err) => return finish(Verdict::Error(format!("creating the trial's directory: {err}")), Vec::new()),
     };
-    let limits = Limits { deadline: scenario.deadline.unwrap_or(limits.deadline), ..limits };
+    let limits = Limits { budget: scenario.budget.unwrap_or(limits.budget), ..limits };
     let context = TrialContext { runtime: slot.name(), module, scenario };
 
     let mut session = compiled.session(limits);
@@ -187,11 +187,15 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
             }
         };
         report.observed = Some(observed.clone());
+        let over_margin = over_budget_margin(&context, index, expected_step, &report.expected, &observed);
         reports.push(report);
         match judge_step(&context, index, expected_step, &observed) {
             StepJudgement::AsExpected => {}
             StepJudgement::AsDeviation => deviated = true,
             StepJudgement::Failed(message) => return finish(Verdict::Fail(message), reports),
+        }
+        if let Some(message) = over_margin {
+            return finish(Verdict::Fail(message), reports);
         }
         if crashed && index + 1 < scenario.steps.len() {
             let message = format!(

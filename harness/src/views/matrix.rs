@@ -7,9 +7,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use execmodel_contract::{Author, StepResult};
+use execmodel_contract::{Author, StepResult, TrapKind};
 use serde::{Deserialize, Serialize};
 
+use crate::expectations::OutcomePattern;
+use crate::trials::judge::BUDGET_MARGIN;
 use crate::trials::runner::{TrialReport, Verdict};
 use crate::trials::{Partition, Plan, PlannedTrial};
 
@@ -201,6 +203,36 @@ impl MatrixRun {
         summary
     }
 
+    /// Per runtime, the step expected to finish that used the largest share of its budget: how
+    /// far the slowest verdict is from flipping (a step over `BUDGET_MARGIN` fails its trial).
+    pub fn budget_headroom(&self) -> String {
+        let mut highest: Vec<(&str, f64, String)> = Vec::new();
+        for (trial, report) in &self.reports {
+            let Some(report) = report else { continue };
+            for (index, step) in report.steps.iter().enumerate() {
+                let Some(used) = step.observed.as_ref().and_then(|observed| observed.budget_use) else { continue };
+                if step.expected.outcome == OutcomePattern::Trapped(TrapKind::Deadline) {
+                    continue;
+                }
+                let runtime = trial.slot.name();
+                let place = format!("{} step {}", trial.name, index + 1);
+                match highest.iter_mut().find(|(name, ..)| *name == runtime) {
+                    Some(entry) if entry.1 < used.fraction() => *entry = (runtime, used.fraction(), place),
+                    Some(_) => {}
+                    None => highest.push((runtime, used.fraction(), place)),
+                }
+            }
+        }
+        let mut out = format!(
+            "budget use — the largest share of its budget a step expected to finish used, per runtime (over {:.0} % fails):",
+            BUDGET_MARGIN * 100.0
+        );
+        for (runtime, share, place) in highest {
+            let _ = write!(out, "\n  {runtime}: {:.1} % ({place})", share * 100.0);
+        }
+        out
+    }
+
     /// The table as plain text, followed by every failure's message and every ignore reason.
     pub fn render_text(&self) -> String {
         let header: Vec<String> = self.runtimes.iter().map(|(name, version)| format!("{name} {version}")).collect();
@@ -268,6 +300,7 @@ impl MatrixRun {
                 let _ = writeln!(out, "\n--- {}\n{message}", trial.name);
             }
         }
+        let _ = writeln!(out, "\n{}", self.budget_headroom());
         let _ = writeln!(out, "\n{}", self.summary());
         for (runtime, why) in &self.not_installed {
             let _ = writeln!(out, "not installed here: {runtime} — {why}");

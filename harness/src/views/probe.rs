@@ -16,7 +16,7 @@ use crate::text::show_bytes;
 use crate::trials::judge::outcome_matches;
 use crate::trials::runner::RuntimeSlot;
 use crate::views::matrix::describe_observed;
-use crate::views::report::outcome_kind;
+use crate::views::report::{outcome_kind, BudgetRecord};
 
 pub const SCHEMA: &str = "execmodel-probe";
 pub const SCHEMA_VERSION: u32 = 1;
@@ -40,7 +40,8 @@ pub struct Probe {
 
 #[derive(Debug, Serialize)]
 pub struct ProbeLimits {
-    pub deadline_ms: u64,
+    /// Each step's budget, in milliseconds of CPU time.
+    pub budget_ms: u64,
     pub memory_bytes: usize,
     pub output_bytes: usize,
 }
@@ -68,7 +69,7 @@ pub struct ProbedSequence {
 pub struct ProbedRun {
     pub runtime: String,
     /// `ran`, `unavailable`, `not-compiled`, `not-expressible`, or `skipped` (the same steps
-    /// already ran past the deadline in an earlier sequence).
+    /// already spent their budget in an earlier sequence).
     pub status: String,
     pub note: Option<String>,
     /// `conforms`, `abi-silent` or `deviates` when the sequence ran.
@@ -107,6 +108,8 @@ pub struct ProbedStep {
     pub stderr: String,
     pub stdout_dropped: u64,
     pub stderr_dropped: u64,
+    /// What the step spent of its budget, for steps that ran guest code.
+    pub budget: Option<BudgetRecord>,
     pub duration_ms: f64,
 }
 
@@ -289,8 +292,8 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
             None
         })
         .collect();
-    // Steps that ran past the deadline on a runtime: a later sequence starting with the same
-    // steps would only wait the deadline out again.
+    // Steps that spent their budget on a runtime: a later sequence starting with the same steps
+    // would only spend it again.
     let mut timed_out: HashMap<(usize, Vec<String>), String> = HashMap::new();
     let mut probed = Vec::new();
     for sequence in sequences {
@@ -314,14 +317,20 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
             } else if let Err(why) = slot.runtime().expressible(&kinds) {
                 (run.status, run.note) = ("not-expressible".into(), Some(why));
             } else if let Some(earlier) = (1..=described.len()).find_map(|n| timed_out.get(&(index, described[..n].to_vec()))) {
-                (run.status, run.note) = ("skipped".into(), Some(format!("the same steps ran past the deadline in `{earlier}`")));
+                (run.status, run.note) = ("skipped".into(), Some(format!("the same steps spent their budget in `{earlier}`")));
             } else if let Some(compiled) = compiled {
                 let mut session = compiled.session(options.limits);
                 let mut observed = Vec::new();
                 for (position, step) in sequence.steps.iter().enumerate() {
                     let started = Instant::now();
                     let result = catch_unwind(AssertUnwindSafe(|| session.step(step))).unwrap_or_else(|panic| {
-                        StepResult::new(Outcome::crashed(format!("{} panicked: {}", slot.name(), panic_message(&*panic)), Author::Runtime))
+                        // An adapter that could not perform the step unwinds with its own
+                        // failure: the harness's, not a crash of the runtime.
+                        let (what, by) = match panic.is::<execmodel_contract::AdapterFailure>() {
+                            true => ("the harness failed", Author::Harness),
+                            false => ("panicked", Author::Runtime),
+                        };
+                        StepResult::new(Outcome::crashed(format!("{} {what}: {}", slot.name(), panic_message(&*panic)), by))
                     });
                     run.steps.push(probed_step(&described[position], &result, started.elapsed()));
                     let stop = matches!(result.outcome, Outcome::Crashed { .. });
@@ -357,7 +366,7 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
         signatures_valid: c.signatures_valid,
         warnings: inspection.warnings.clone(),
         limits: ProbeLimits {
-            deadline_ms: options.limits.deadline.as_millis() as u64,
+            budget_ms: options.limits.budget.as_millis() as u64,
             memory_bytes: options.limits.memory_bytes,
             output_bytes: options.limits.output_bytes,
         },
@@ -446,6 +455,7 @@ fn probed_step(description: &str, result: &StepResult, duration: Duration) -> Pr
         stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
         stdout_dropped: result.stdout_dropped,
         stderr_dropped: result.stderr_dropped,
+        budget: result.budget_use.as_ref().map(BudgetRecord::of),
         duration_ms: duration.as_secs_f64() * 1000.0,
     }
 }
@@ -471,8 +481,8 @@ pub fn render_text(probe: &Probe) -> String {
     }
     let _ = writeln!(
         out,
-        "limits: deadline {} ms per step, memory {} bytes, output {} bytes per stream",
-        probe.limits.deadline_ms, probe.limits.memory_bytes, probe.limits.output_bytes
+        "limits: a budget of {} ms of CPU time per step, memory {} bytes, output {} bytes per stream",
+        probe.limits.budget_ms, probe.limits.memory_bytes, probe.limits.output_bytes
     );
     for runtime in &probe.runtimes {
         if let Some(why) = &runtime.unavailable {

@@ -31,11 +31,17 @@ pub fn infer(
     finished: &Finished,
     results: Option<&[ValType]>,
 ) -> Result<Inference, String> {
-    if let Exit::Deadline(after) = finished.exit {
+    if let Exit::TimedOut(waited) = finished.exit {
+        return Err(format!(
+            "{} neither ended nor spent its CPU budget within {waited:.1?} (the harness's wall-clock safety net); killed",
+            table.program
+        ));
+    }
+    if let Exit::BudgetSpent(_) = finished.exit {
         return Ok(Inference {
-            outcome: Outcome::trap(
+            outcome: Outcome::harness_trap(
                 TrapKind::Deadline,
-                format!("killed {} after {after:.1?}", table.program),
+                format!("the step spent its budget of CPU time: {} was killed", table.program),
             ),
             stdout: finished.stdout.head_before(usize::MAX),
             stderr: without_noise(table, finished.stderr.head_before(usize::MAX)),

@@ -34,6 +34,7 @@ fn finished(exit: Exit, stdout: &[u8], stderr: &[u8], limit: usize) -> Finished 
     err.push(stderr);
     Finished {
         exit,
+        cpu_used: std::time::Duration::ZERO,
         stdout: out,
         stderr: err,
     }
@@ -122,7 +123,7 @@ fn signals_and_deadlines() {
         matches!(signal.outcome, Outcome::Trapped { kind: TrapKind::Other, ref message, .. } if message.contains("signal 11"))
     );
     let deadline = run(
-        Exit::Deadline(std::time::Duration::from_secs(1)),
+        Exit::BudgetSpent(std::time::Duration::from_secs(1)),
         b"partial",
         b"",
     );

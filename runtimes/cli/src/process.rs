@@ -1,5 +1,5 @@
-//! Running one child process under a deadline, with stdin fed and both output streams captured
-//! without blocking the child (the readers keep draining past the capture limit).
+//! Running one child process under a budget of CPU time, with stdin fed and both output streams
+//! captured without blocking the child (the readers keep draining past the capture limit).
 
 use std::io::{self, Read, Write};
 use std::os::unix::process::ExitStatusExt;
@@ -8,6 +8,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use execmodel_contract::cpu::{CpuMeter, Standing};
 
 use crate::capture::Capture;
 
@@ -19,13 +21,17 @@ const DRAIN_GRACE: Duration = Duration::from_secs(2);
 pub enum Exit {
     Status(i32),
     Signal(i32),
-    /// Killed by us when the deadline passed.
-    Deadline(Duration),
+    /// Killed by us when it had used its budget of CPU time: this much.
+    BudgetSpent(Duration),
+    /// Killed by us when the wall-clock safety net passed before the budget was spent.
+    TimedOut(Duration),
 }
 
 #[derive(Debug)]
 pub struct Finished {
     pub exit: Exit,
+    /// CPU time the process used, as last sampled before it ended.
+    pub cpu_used: Duration,
     pub stdout: Capture,
     pub stderr: Capture,
 }
@@ -33,7 +39,7 @@ pub struct Finished {
 pub fn run(
     mut command: Command,
     stdin: &[u8],
-    deadline: Duration,
+    budget: Duration,
     output_limit: usize,
 ) -> io::Result<Finished> {
     command
@@ -51,7 +57,7 @@ pub fn run(
             let _ = pipe.write_all(&bytes);
         });
     }
-    let exit = supervise(&mut child, deadline)?;
+    let (exit, cpu_used) = supervise(&mut child, budget)?;
     let grace = Instant::now() + DRAIN_GRACE;
     for _ in 0..2 {
         if done_rx
@@ -63,26 +69,33 @@ pub fn run(
     }
     Ok(Finished {
         exit,
+        cpu_used,
         stdout: take(&stdout),
         stderr: take(&stderr),
     })
 }
 
-fn supervise(child: &mut Child, deadline: Duration) -> io::Result<Exit> {
-    let started = Instant::now();
+fn supervise(child: &mut Child, budget: Duration) -> io::Result<(Exit, Duration)> {
+    let meter = CpuMeter::start(child.id(), budget);
+    let mut used = Duration::ZERO;
     let mut pause = Duration::from_millis(1);
     loop {
         if let Some(status) = child.try_wait()? {
-            return Ok(exit_of(status));
+            return Ok((exit_of(status), used));
         }
-        let elapsed = started.elapsed();
-        if elapsed >= deadline {
+        let ended = match meter.standing() {
+            Standing::Within => None,
+            Standing::Spent(spent) => Some(Exit::BudgetSpent(spent)),
+            Standing::TimedOut(waited) => Some(Exit::TimedOut(waited)),
+        };
+        if let Some(exit) = ended {
             // The child may have exited in between; kill then fails harmlessly.
             let _ = child.kill();
             child.wait()?;
-            return Ok(Exit::Deadline(elapsed));
+            return Ok((exit, meter.used().max(used)));
         }
-        thread::sleep(pause.min(deadline - elapsed));
+        used = meter.used();
+        thread::sleep(pause);
         pause = (pause * 2).min(Duration::from_millis(20));
     }
 }

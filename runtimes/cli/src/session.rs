@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{AdapterFailure, Limits, Outcome, RejectStage, Session, Step, StepResult, WasiConfig};
+use execmodel_contract::{AdapterFailure, BudgetUse, Limits, Outcome, RejectStage, Session, Step, StepResult, WasiConfig};
 
 use crate::infer::infer;
 use crate::module::{Call, ModuleFiles};
@@ -62,13 +62,15 @@ impl CliSession {
         let finished = process::run(
             command,
             &wasi.stdin,
-            self.limits.deadline,
+            self.limits.budget,
             self.limits.output_bytes,
         )
         .unwrap_or_else(|err| self.fail(&format!("starting {}: {err}", table.program)));
         let inference =
             infer(table, &finished, results.as_deref()).unwrap_or_else(|why| self.fail(&why));
-        StepResult::new(inference.outcome).with_output(inference.stdout, inference.stderr)
+        StepResult::new(inference.outcome)
+            .with_output(inference.stdout, inference.stderr)
+            .with_budget_use(Some(BudgetUse::cpu(finished.cpu_used, self.limits.budget)))
     }
 
     /// `Session::step` has no error channel: an adapter failure (the CLI cannot be started, or

@@ -5,6 +5,7 @@
 //! Adapters know nothing about TOML, expectations or reports.
 
 mod capture;
+pub mod cpu;
 mod outcome;
 mod value;
 
@@ -38,8 +39,11 @@ pub struct Preopen {
 /// classified outcome (`trapped deadline`, a memory-growth failure, truncated output), never a hang.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
-    /// Wall-clock budget for each step that runs guest code.
-    pub deadline: Duration,
+    /// The budget of each step that runs guest code, as CPU time. It never counts elapsed time,
+    /// so a verdict does not depend on how busy the machine is: a runtime that can count its work
+    /// (fuel, metering) converts it at a fixed rate of its own; a worker runtime is given this
+    /// much CPU time of its process. A step that spends it ends `trapped deadline`.
+    pub budget: Duration,
     /// Maximum linear-memory size of one instance, in bytes.
     pub memory_bytes: usize,
     /// Maximum bytes kept per output stream per instance; the rest is dropped (and counted).
@@ -49,7 +53,7 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            deadline: Duration::from_secs(5),
+            budget: Duration::from_secs(5),
             memory_bytes: 64 << 20,
             output_bytes: 1 << 20,
         }
@@ -136,6 +140,53 @@ pub struct StepResult {
     /// How the outcome came out of the runtime's API, in a few words (`I32Exit error`,
     /// `thrown by wasi.initialize() as node's private exit symbol`), when that is worth knowing.
     pub surfaced: Option<String>,
+    /// How much of its budget the step used, for steps that ran guest code under one.
+    pub budget_use: Option<BudgetUse>,
+}
+
+/// What a step spent of its budget, in the unit its runtime counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetUse {
+    pub used: u64,
+    pub limit: u64,
+    pub unit: BudgetUnit,
+}
+
+/// How a runtime counts a step's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BudgetUnit {
+    /// wasmtime's and wasmi's fuel (about one unit per wasm instruction).
+    Fuel,
+    /// wasmer's metering points (one per operator, more for operators that call the runtime).
+    MeteringPoints,
+    /// CPU time of the process running the guest, in microseconds (worker and CLI runtimes).
+    CpuMicros,
+}
+
+impl BudgetUnit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BudgetUnit::Fuel => "fuel",
+            BudgetUnit::MeteringPoints => "metering points",
+            BudgetUnit::CpuMicros => "CPU µs",
+        }
+    }
+}
+
+impl BudgetUse {
+    pub fn new(used: u64, limit: u64, unit: BudgetUnit) -> Self {
+        BudgetUse { used, limit, unit }
+    }
+
+    /// `used` of a `budget` of CPU time.
+    pub fn cpu(used: Duration, budget: Duration) -> Self {
+        BudgetUse::new(used.as_micros() as u64, budget.as_micros() as u64, BudgetUnit::CpuMicros)
+    }
+
+    /// The share of the budget used, 0.0 to 1.0 (more when a runtime overshoots its own count).
+    pub fn fraction(&self) -> f64 {
+        self.used as f64 / self.limit.max(1) as f64
+    }
 }
 
 impl StepResult {
@@ -149,6 +200,7 @@ impl StepResult {
             implicit_calls: Vec::new(),
             requested_exit: None,
             surfaced: None,
+            budget_use: None,
         }
     }
 
@@ -165,6 +217,11 @@ impl StepResult {
 
     pub fn surfaced(mut self, how: impl Into<String>) -> Self {
         self.surfaced = Some(how.into());
+        self
+    }
+
+    pub fn with_budget_use(mut self, budget_use: Option<BudgetUse>) -> Self {
+        self.budget_use = budget_use;
         self
     }
 }

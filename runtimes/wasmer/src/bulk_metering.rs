@@ -151,7 +151,7 @@ mod tests {
     use wasmer::{imports, Instance, Module, Store, Value};
     use wasmer_middlewares::metering::{get_remaining_points, MeteringPoints};
 
-    use crate::deadline::{exhausted, metered_engine};
+    use crate::budget::{exhausted, metered_engine};
 
     const BUDGET: u64 = 1_000_000;
 

@@ -5,9 +5,9 @@ use execmodel_cache::{Key, KeyBuilder, ModuleCache};
 use wasmer::sys::NativeEngineExt;
 use wasmer::{Engine, Module};
 
-use crate::{deadline, VERSION};
+use crate::{budget, VERSION};
 
-/// `engine` must be `deadline::metered_engine(budget)`: the budget is compiled into the code.
+/// `engine` must be `budget::metered_engine(budget)`: the budget is compiled into the code.
 pub fn load_or_compile(
     engine: &Engine,
     budget: u64,
@@ -25,14 +25,14 @@ pub fn load_or_compile(
 
 /// wasmer checks little of an artifact against the engine loading it, so the key carries all
 /// that shapes the code: version, compiler settings, target and CPU features, and the metering
-/// middleware with its starting budget (a module compiled for another deadline would run out of
+/// middleware with its starting budget (a module compiled for another budget would run out of
 /// points at the wrong time).
 fn key(engine: &Engine, budget: u64, wasm: &[u8]) -> Key {
     KeyBuilder::new()
         .text("runtime", &format!("wasmer {VERSION}"))
         .text("compiler", &engine.deterministic_id())
         .hashed("target", engine.target())
-        .text("metering", deadline::METERING_SCHEME)
+        .text("metering", budget::METERING_SCHEME)
         .hashed("budget", budget)
         .bytes("wasm", wasm)
         .finish()
@@ -66,7 +66,7 @@ mod tests {
     fn setup() -> (tempfile::TempDir, ModuleCache, Engine, Vec<u8>) {
         let root = tempfile::tempdir().unwrap();
         let cache = ModuleCache::new(root.path(), &format!("wasmer-{VERSION}"));
-        (root, cache, deadline::metered_engine(BUDGET), wat::parse_str(FORTY_TWO).unwrap())
+        (root, cache, budget::metered_engine(BUDGET), wat::parse_str(FORTY_TWO).unwrap())
     }
 
     fn entry(cache: &ModuleCache, engine: &Engine, wasm: &[u8]) -> PathBuf {
@@ -78,7 +78,7 @@ mod tests {
         let (_root, cache, engine, wasm) = setup();
         assert_eq!(answer(&engine, &load_or_compile(&engine, BUDGET, &wasm, Some(&cache)).unwrap()), 42);
         let stored = cache.load(&key(&engine, BUDGET, &wasm)).expect("an entry after the first compile");
-        let fresh = deadline::metered_engine(BUDGET);
+        let fresh = budget::metered_engine(BUDGET);
         let loaded = deserialize(&fresh, &stored).expect("the entry deserializes");
         assert_eq!(answer(&fresh, &loaded), 42);
         let exports: Vec<_> = loaded.exports().map(|export| export.name().to_string()).collect();
@@ -93,19 +93,19 @@ mod tests {
         let intact = std::fs::read(&path).unwrap();
         for garbage in [b"garbage".to_vec(), intact[..intact.len() / 2].to_vec()] {
             std::fs::write(&path, garbage).unwrap();
-            let engine = deadline::metered_engine(BUDGET);
+            let engine = budget::metered_engine(BUDGET);
             assert_eq!(answer(&engine, &load_or_compile(&engine, BUDGET, &wasm, Some(&cache)).unwrap()), 42);
             assert!(cache.load(&key(&engine, BUDGET, &wasm)).is_some(), "the entry is rewritten intact");
         }
         // Intact as an entry, but not something wasmer serialized.
         cache.store(&key(&engine, BUDGET, &wasm), b"not a wasmer artifact");
-        let engine = deadline::metered_engine(BUDGET);
+        let engine = budget::metered_engine(BUDGET);
         assert_eq!(answer(&engine, &load_or_compile(&engine, BUDGET, &wasm, Some(&cache)).unwrap()), 42);
     }
 
     #[test]
     fn the_budget_and_the_module_are_part_of_the_key() {
-        let engine = deadline::metered_engine(BUDGET);
+        let engine = budget::metered_engine(BUDGET);
         let wasm = wat::parse_str(FORTY_TWO).unwrap();
         assert_eq!(key(&engine, BUDGET, &wasm), key(&engine, BUDGET, &wasm));
         assert_ne!(key(&engine, BUDGET, &wasm), key(&engine, BUDGET + 1, &wasm));

@@ -5,7 +5,7 @@ use wasmer::{InstantiationError, LinkError, RuntimeError};
 use wasmer::sys::vm::TrapCode;
 use wasmer_wasix::{WasiError, WasiRuntimeError, WasiThreadError};
 
-/// Whether a trap came from the metering middleware (the step's deadline) rather than the guest.
+/// Whether a trap came from the metering middleware (the step's budget) rather than the guest.
 /// Asked only for `unreachable` traps, the one the middleware raises.
 pub trait DeadlineProbe {
     fn deadline_hit(&mut self, error: &RuntimeError) -> bool;
@@ -43,9 +43,9 @@ pub fn guest_error(error: &RuntimeError, probe: &mut dyn DeadlineProbe) -> Outco
         };
     }
     match error.clone().to_trap() {
-        Some(TrapCode::UnreachableCodeReached) if probe.deadline_hit(error) => Outcome::trap(
+        Some(TrapCode::UnreachableCodeReached) if probe.deadline_hit(error) => Outcome::harness_trap(
             TrapKind::Deadline,
-            "the step's deadline passed: the metering budget is exhausted",
+            "the step spent its budget (the harness's): wasmer's metering points ran out",
         ),
         Some(code) => Outcome::trap(trap_kind(code), error.message()),
         // No trap code: a host function returned an error (e.g. wasmer's own check of a host

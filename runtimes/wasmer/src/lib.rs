@@ -1,17 +1,17 @@
 //! execmodel adapter for wasmer, embedded the way wasmer documents it for WASI: a `WasiEnv` from
 //! wasmer-wasix on a Cranelift engine.
 //!
-//! - Deadline: the `wasmer-middlewares` metering middleware, refilled before every step that runs
-//!   guest code (see `deadline.rs`).
+//! - Budget: the `wasmer-middlewares` metering middleware, refilled before every step that runs
+//!   guest code (see `budget.rs`).
 //! - Memory cap: engine tunables that lower every memory's maximum (see `memory_cap.rs`).
 //! - wasmer-wasix needs a Tokio runtime: one per process, entered around every step (`tokio_rt.rs`).
 //! - Compiled modules can be kept on disk between processes (`cached.rs`), when the caller asks.
 
+mod budget;
 mod bulk_metering;
 mod cached;
 mod capture;
 mod classify;
-mod deadline;
 mod memory_cap;
 mod module;
 mod run_policy;
@@ -31,15 +31,7 @@ pub const VERSION: &str = "7.4.2";
 /// The locked version of `wasmer-wasix`, which decides the WASI lifecycle policy.
 pub const WASIX_VERSION: &str = "0.704.2";
 
-/// The metering points one step may spend under `deadline` (exposed for calibration).
-pub fn metering_budget(deadline: std::time::Duration) -> u64 {
-    deadline::budget(deadline)
-}
-
-/// The metering points per second this process assumes a `loop br 0` spends (measured once).
-pub fn metering_rate() -> f64 {
-    deadline::points_per_second()
-}
+pub use budget::POINTS_PER_SECOND;
 
 /// The runtime without an on-disk cache: every compile compiles.
 pub fn runtime() -> Arc<dyn Runtime> {
@@ -49,9 +41,6 @@ pub fn runtime() -> Arc<dyn Runtime> {
 /// The runtime keeping compiled modules in `<cache_root>/wasmer-<VERSION>/`; `None`: no cache.
 pub fn runtime_with_cache(cache_root: Option<&Path>) -> Arc<dyn Runtime> {
     let cache = cache_root.map(|root| Arc::new(ModuleCache::new(root, &format!("wasmer-{VERSION}"))));
-    if let Some(cache) = &cache {
-        deadline::settle_rate_in(cache);
-    }
     Arc::new(Wasmer { cache })
 }
 

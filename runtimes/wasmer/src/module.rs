@@ -7,12 +7,12 @@ use execmodel_cache::ModuleCache;
 use execmodel_contract::{AdapterError, CompiledModule, Limits, Session};
 use wasmer::{Engine, Module};
 
-use crate::{cached, deadline};
+use crate::{budget, cached};
 use crate::session::WasmerSession;
 
 /// Metering fixes a module's starting budget at compile time, and a start section or
 /// `_initialize` runs before the adapter can refill it; so a module is compiled once per
-/// deadline (in practice once: the harness runs every trial with the same limits).
+/// budget (in practice once: the harness runs every trial with the same limits).
 pub struct WasmerModule {
     wasm: Arc<[u8]>,
     cache: Option<Arc<ModuleCache>>,
@@ -20,7 +20,7 @@ pub struct WasmerModule {
 }
 
 fn compile_metered(wasm: &[u8], budget: u64, cache: Option<&ModuleCache>) -> Result<(Engine, Module), AdapterError> {
-    let engine = deadline::metered_engine(budget);
+    let engine = budget::metered_engine(budget);
     let module = cached::load_or_compile(&engine, budget, wasm, cache)
         .map_err(|err| AdapterError::Compile { runtime: "wasmer".to_string(), message: err.to_string() })?;
     Ok((engine, module))
@@ -28,7 +28,7 @@ fn compile_metered(wasm: &[u8], budget: u64, cache: Option<&ModuleCache>) -> Res
 
 impl WasmerModule {
     pub fn compile(wasm: &[u8], cache: Option<Arc<ModuleCache>>) -> Result<Self, AdapterError> {
-        let budget = deadline::budget(Limits::default().deadline);
+        let budget = budget::points_for(Limits::default().budget);
         let compiled = compile_metered(wasm, budget, cache.as_deref())?;
         Ok(WasmerModule { wasm: wasm.into(), cache, by_budget: Mutex::new(HashMap::from([(budget, compiled)])) })
     }
@@ -46,7 +46,7 @@ impl WasmerModule {
 
 impl CompiledModule for WasmerModule {
     fn session(&self, limits: Limits) -> Box<dyn Session> {
-        let budget = deadline::budget(limits.deadline);
+        let budget = budget::points_for(limits.budget);
         Box::new(match self.for_budget(budget) {
             Ok((engine, module)) => WasmerSession::new(engine, module, self.wasm.clone(), limits, budget),
             Err(err) => WasmerSession::broken(err.to_string()),

@@ -7,7 +7,7 @@ use wasmer::{Engine, Extern, Instance, Module, RuntimeError, Store};
 use wasmer_wasix::{WasiFunctionEnv, WasiRuntimeError, WasiThreadError};
 
 use crate::wasi::{self, Outputs};
-use crate::{classify, deadline, memory_cap, run_policy, tokio_rt, values};
+use crate::{budget, classify, memory_cap, run_policy, tokio_rt, values};
 
 pub struct WasmerSession {
     setup: Result<Setup, String>,
@@ -25,6 +25,8 @@ pub(crate) struct Notes {
     pub implicit_calls: Vec<String>,
     pub requested_exit: Option<i64>,
     pub surfaced: Option<String>,
+    /// Whether the step gave the instance its budget (it ran, or was about to run, guest code).
+    pub armed: bool,
 }
 
 struct Setup {
@@ -84,6 +86,7 @@ impl WasmerSession {
             Err(message) => return Outcome::harness_reject(RejectStage::Instantiate, message),
         };
         let mut store = Store::new(setup.engine.clone());
+        self.notes.armed = true;
         // A start section that calls WASI makes wasmer-wasix panic ("You must initialize the
         // WasiEnv before using it"): its environment is bound only after instantiation
         // (https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L891).
@@ -114,7 +117,7 @@ impl WasmerSession {
                     self.notes.implicit_calls.push("_initialize".to_string());
                 }
                 let classified = classify::instantiate_error(&err, &mut |trap: &RuntimeError| {
-                    deadline::trapped_on_injected_unreachable(trap, wasm)
+                    budget::trapped_on_injected_unreachable(trap, wasm)
                 });
                 self.notes.requested_exit = classified.requested_exit;
                 if let Some(how) = &classified.surfaced {
@@ -158,7 +161,8 @@ impl WasmerSession {
         if let Some(message) = values::call_mismatch(export, &function.ty(&live.store), args) {
             return Outcome::harness_reject(RejectStage::Call, message);
         }
-        deadline::refill(&mut live.store, &live.instance, setup.budget);
+        budget::refill(&mut live.store, &live.instance, setup.budget);
+        self.notes.armed = true;
         let params: Vec<wasmer::Value> = args.iter().map(values::to_wasmer).collect();
         match function.call(&mut live.store, &params) {
             Ok(results) => match values::from_wasmer(&results) {
@@ -167,7 +171,7 @@ impl WasmerSession {
             },
             Err(err) => {
                 let Live { store, instance, .. } = live;
-                classify::guest_error(&err, &mut |_: &RuntimeError| deadline::exhausted(store, instance))
+                classify::guest_error(&err, &mut |_: &RuntimeError| budget::exhausted(store, instance))
             }
         }
     }
@@ -220,6 +224,16 @@ impl WasmerSession {
         }
     }
 
+    /// What the current instance spent of the step's budget. A failed instantiation leaves no
+    /// instance to read: it ran out of points only if it said so.
+    fn budget_use(&mut self) -> Option<execmodel_contract::BudgetUse> {
+        let points = self.setup.as_ref().ok()?.budget;
+        match &mut self.live {
+            Some(live) => Some(budget::spent(&mut live.store, &live.instance, points)),
+            None => None,
+        }
+    }
+
     /// Tear down the current WASI environment (open files, the wasix process) as
     /// `WasiFunctionEnv::on_exit` requires once an instance is done.
     fn finish(&mut self) {
@@ -242,6 +256,9 @@ impl Session for WasmerSession {
         result.surfaced = notes.surfaced;
         if let Outcome::Exited(_) = result.outcome {
             result.surfaced.get_or_insert_with(|| "WasiError::Exit inside a RuntimeError".to_string());
+        }
+        if notes.armed {
+            result.budget_use = self.budget_use();
         }
         if let Some(outputs) = &self.outputs {
             result.stdout = outputs.stdout.take();

@@ -3,13 +3,13 @@
 //! runtimes/wasmi's own source but `compat` (spellings that changed between the majors): the
 //! dependency named `wasmi` is 1.1 in this crate.
 
+#[path = "../../wasmi/src/budget.rs"]
+mod budget;
 #[path = "../../wasmi/src/capture.rs"]
 mod capture;
 #[path = "../../wasmi/src/classify.rs"]
 mod classify;
 mod compat;
-#[path = "../../wasmi/src/deadline.rs"]
-mod deadline;
 #[path = "../../wasmi/src/module.rs"]
 mod module;
 #[path = "../../wasmi/src/run_policy.rs"]
@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use execmodel_contract::{AdapterError, CompiledModule, Runtime};
 
-pub use deadline::FUEL_PER_SECOND;
+pub use budget::FUEL_PER_SECOND;
 
 pub(crate) const NAME: &str = "wasmi-1";
 /// The locked version of the `wasmi` crate in this build (checked against Cargo.lock by a test).

@@ -14,17 +14,17 @@ use execmodel_contract::{Outcome, RejectStage, TrapKind};
 use wasmi::errors::ErrorKind;
 use wasmi::TrapCode;
 
-use crate::deadline::StepClock;
+use crate::budget::SleepBudget;
 
 /// A failure of `Linker::instantiate_and_start`: before guest code ran (link or instantiate
 /// rejection) or while the `start` section ran (exit or trap).
-pub fn instantiation_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome {
+pub fn instantiation_failure(error: &wasmi::Error, sleeps: &SleepBudget) -> Outcome {
     let message = error.to_string();
     if let Some(code) = error.i32_exit_status() {
         return Outcome::Exited(i64::from(code));
     }
-    if clock.expired_in_host() {
-        return Outcome::trap(TrapKind::Deadline, message);
+    if let Some(spent) = budget_spent(error, sleeps) {
+        return spent;
     }
     match error.kind() {
         ErrorKind::TrapCode(code) => Outcome::trap(trap_kind(*code), message),
@@ -39,19 +39,25 @@ pub fn instantiation_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome
 }
 
 /// A failure while an export ran.
-pub fn guest_failure(error: &wasmi::Error, clock: &StepClock) -> Outcome {
+pub fn guest_failure(error: &wasmi::Error, sleeps: &SleepBudget) -> Outcome {
     let message = error.to_string();
     if let Some(code) = error.i32_exit_status() {
         return Outcome::Exited(i64::from(code));
     }
-    if clock.expired_in_host() {
-        return Outcome::trap(TrapKind::Deadline, message);
+    if let Some(spent) = budget_spent(error, sleeps) {
+        return spent;
     }
     match error.as_trap_code() {
         Some(code) => Outcome::trap(trap_kind(code), message),
         // A host function's error (a WASI call wasi-common refuses), not a wasm trap.
         None => Outcome::host_error(message),
     }
+}
+
+/// The harness's budget ended the step: the fuel ran out, or a sleep did not fit.
+fn budget_spent(error: &wasmi::Error, sleeps: &SleepBudget) -> Option<Outcome> {
+    let spent = sleeps.spent_in_host() || error.as_trap_code() == Some(TrapCode::OutOfFuel);
+    spent.then(|| Outcome::harness_trap(TrapKind::Deadline, format!("the step spent its budget (the harness's): {error}")))
 }
 
 pub fn trap_kind(code: TrapCode) -> TrapKind {

@@ -1,15 +1,15 @@
 //! execmodel adapter for wasmi, the WebAssembly interpreter, with `wasmi_wasi` (wasi-common, sync).
 //!
-//! - One engine per compiled module, fuel metering on; a call is resumed slice by slice while its
-//!   wall-clock budget lasts, a `start` section gets a fixed fuel budget (`deadline.rs`).
+//! - One engine per compiled module, fuel metering on; every step that runs guest code starts
+//!   with the fuel its budget stands for, and the guest's sleeps count against it (`budget.rs`).
 //! - Memory cap: `StoreLimits` per store; output: a bounded in-memory capture per instance
 //!   (`wasi.rs`, `capture.rs`).
 //! - `Run`: wasmi has no command/reactor policy, so it is the ABI's plain reading (`run_policy.rs`).
 
 mod capture;
 mod classify;
+mod budget;
 mod compat;
-mod deadline;
 mod module;
 mod run_policy;
 mod session;
@@ -29,7 +29,7 @@ pub const WASI_VERSION: &str = "2.0.0";
 /// The locked version of `wasi-common`, which implements the preview1 functions for wasmi_wasi.
 pub const WASI_COMMON_VERSION: &str = "36.0.20";
 
-pub use deadline::FUEL_PER_SECOND;
+pub use budget::FUEL_PER_SECOND;
 
 pub fn runtime() -> Arc<dyn Runtime> {
     Arc::new(Wasmi)

@@ -29,11 +29,10 @@ impl WasmiModule {
     }
 }
 
-/// Fuel on (the step deadline, see `deadline.rs`); wasmi's own call-stack limits otherwise.
+/// Fuel on (the step budget, see `budget.rs`); wasmi's own call-stack limits otherwise.
 /// Eager translation: under lazy translation wasmi charges a function's translation to the fuel
-/// of the call that first reaches it, and running out there is a plain error, not a resumable
-/// pause, so a call that happens to cross a fuel-slice boundary while translating would end as
-/// if out of time (seen with Go modules, whose runtime reaches hundreds of functions at start-up).
+/// of the call that first reaches it, so a step's fuel would count the compiler's work as well
+/// as the guest's (Go modules reach hundreds of functions at start-up).
 fn engine_config() -> Config {
     let mut config = Config::default();
     config.consume_fuel(true);

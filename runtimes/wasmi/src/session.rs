@@ -6,7 +6,7 @@ use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult
 use wasmi::{Extern, Func, Instance, Memory, ResumableCall, Store, Val};
 
 use crate::classify::{guest_failure, instantiation_failure};
-use crate::deadline::{fuel_for, StepClock, FUEL_SLICE};
+use crate::budget;
 use crate::module::Shared;
 use crate::run_policy::{self, abi_entry_point};
 use crate::values;
@@ -16,6 +16,8 @@ pub struct WasmiSession {
     shared: Arc<Shared>,
     limits: Limits,
     live: Option<Live>,
+    /// Whether the current step armed the budget (it ran, or was about to run, guest code).
+    armed: bool,
 }
 
 /// The store of the current instance; `instance` is `None` when instantiation failed.
@@ -26,7 +28,7 @@ struct Live {
 
 impl WasmiSession {
     pub fn new(shared: Arc<Shared>, limits: Limits) -> Self {
-        WasmiSession { shared, limits, live: None }
+        WasmiSession { shared, limits, live: None, armed: false }
     }
 
     fn instantiate(&mut self, config: &WasiConfig) -> Outcome {
@@ -35,15 +37,15 @@ impl WasmiSession {
             Ok(prepared) => prepared,
             Err(message) => return Outcome::harness_reject(RejectStage::Instantiate, message),
         };
-        prepared.clock.arm(self.limits.deadline);
-        // The start section runs inside instantiation, which cannot be resumed: one fixed budget.
-        if let Err(error) = prepared.store.set_fuel(fuel_for(self.limits.deadline)) {
+        prepared.sleeps.arm(self.limits.budget);
+        if let Err(error) = budget::arm(&mut prepared.store, self.limits.budget) {
             return Outcome::harness_reject(RejectStage::Instantiate, format!("cannot set fuel: {error}"));
         }
+        self.armed = true;
         let result = self.shared.linker.instantiate_and_start(&mut prepared.store, &self.shared.module);
         let (instance, outcome) = match result {
             Ok(instance) => (Some(instance), Outcome::returned_nothing()),
-            Err(error) => (None, instantiation_failure(&error, &prepared.clock)),
+            Err(error) => (None, instantiation_failure(&error, &prepared.sleeps)),
         };
         self.live = Some(Live { prepared, instance });
         outcome
@@ -84,13 +86,17 @@ impl WasmiSession {
             Ok(prepared_values) => prepared_values,
             Err(message) => return Outcome::harness_reject(RejectStage::Call, message),
         };
-        prepared.clock.arm(self.limits.deadline);
-        match call_within_deadline(&mut prepared.store, func, &inputs, &mut outputs, &prepared.clock) {
+        prepared.sleeps.arm(self.limits.budget);
+        if let Err(error) = budget::arm(&mut prepared.store, self.limits.budget) {
+            return Outcome::harness_reject(RejectStage::Call, format!("cannot set fuel: {error}"));
+        }
+        self.armed = true;
+        match call_within_budget(&mut prepared.store, func, &inputs, &mut outputs) {
             Ok(()) => Outcome::Returned(values::from_vals(&outputs)),
-            Err(CallFailure::Guest(error)) => guest_failure(&error, &prepared.clock),
-            Err(CallFailure::Deadline) => Outcome::harness_trap(
+            Err(CallFailure::Guest(error)) => guest_failure(&error, &prepared.sleeps),
+            Err(CallFailure::BudgetSpent) => Outcome::harness_trap(
                 TrapKind::Deadline,
-                format!("the step deadline of {:?} passed (wasmi ran out of fuel)", self.limits.deadline),
+                format!("the step spent its budget (the harness's): {} fuel for {:?}", budget::fuel_for(self.limits.budget), self.limits.budget),
             ),
         }
     }
@@ -151,6 +157,9 @@ impl Session for WasmiSession {
         let mut result = StepResult::new(outcome).with_output(stdout, stderr);
         if let Some(live) = &self.live {
             (result.stdout_dropped, result.stderr_dropped) = (live.prepared.stdout.take_dropped(), live.prepared.stderr.take_dropped());
+            if std::mem::take(&mut self.armed) {
+                result.budget_use = budget::spent(&live.prepared.store, self.limits.budget);
+            }
         }
         if matches!(step, Step::Run(_)) {
             result.surfaced = Some(run_policy::RUN_IS_THE_HARNESS_READING.to_string());
@@ -161,32 +170,21 @@ impl Session for WasmiSession {
 
 enum CallFailure {
     Guest(wasmi::Error),
-    Deadline,
+    BudgetSpent,
 }
 
-/// Calls `func`, handing out fuel a slice at a time until it finishes or the clock expires.
-fn call_within_deadline(
+/// Calls `func` with the fuel already in the store. A resumable call, because with one a failing
+/// host function (e.g. `proc_exit`) and running out of fuel both stop the call where a plain one
+/// would unwind; either ends the step as it would a plain call.
+fn call_within_budget(
     store: &mut Store<HostState>,
     func: Func,
     inputs: &[Val],
     outputs: &mut [Val],
-    clock: &StepClock,
 ) -> Result<(), CallFailure> {
-    store.set_fuel(FUEL_SLICE).map_err(CallFailure::Guest)?;
-    let mut call = func.call_resumable(&mut *store, inputs, outputs).map_err(CallFailure::Guest)?;
-    loop {
-        match call {
-            ResumableCall::Finished => return Ok(()),
-            // With resumable calls a failing host function (e.g. `proc_exit`) stops here instead
-            // of unwinding; it ends the step exactly as it would a plain call.
-            ResumableCall::HostTrap(trap) => return Err(CallFailure::Guest(trap.into_host_error())),
-            ResumableCall::OutOfFuel(paused) => {
-                if clock.expired() {
-                    return Err(CallFailure::Deadline);
-                }
-                store.set_fuel(FUEL_SLICE.max(paused.required_fuel())).map_err(CallFailure::Guest)?;
-                call = paused.resume(&mut *store, outputs).map_err(CallFailure::Guest)?;
-            }
-        }
+    match func.call_resumable(&mut *store, inputs, outputs).map_err(CallFailure::Guest)? {
+        ResumableCall::Finished => Ok(()),
+        ResumableCall::HostTrap(trap) => Err(CallFailure::Guest(trap.into_host_error())),
+        ResumableCall::OutOfFuel(_) => Err(CallFailure::BudgetSpent),
     }
 }

@@ -5,6 +5,8 @@
 //! is 36.0.x in this crate, so the same code compiles against the older API. `compat.rs` holds
 //! the few calls whose spelling changed between the majors.
 
+#[path = "../../wasmtime/src/budget.rs"]
+mod budget;
 #[path = "../../wasmtime/src/cached.rs"]
 mod cached;
 #[path = "../../wasmtime/src/capture.rs"]
@@ -12,8 +14,6 @@ mod capture;
 #[path = "../../wasmtime/src/classify.rs"]
 mod classify;
 mod compat;
-#[path = "../../wasmtime/src/deadline.rs"]
-mod deadline;
 #[path = "../../wasmtime/src/engine.rs"]
 mod engine;
 #[path = "../../wasmtime/src/module.rs"]

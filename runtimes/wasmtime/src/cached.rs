@@ -17,7 +17,7 @@ pub fn load_or_compile(engine: &Engine, wasm: &[u8], cache: Option<&ModuleCache>
 }
 
 /// The compatibility hash covers what wasmtime checks on deserialize (its version, target, ISA
-/// flags, features and the code-affecting settings such as epoch interruption).
+/// flags, features and the code-affecting settings such as fuel).
 fn key(engine: &Engine, wasm: &[u8]) -> Key {
     KeyBuilder::new()
         .text("runtime", &format!("wasmtime {VERSION}"))
@@ -47,7 +47,7 @@ mod tests {
 
     fn answer(module: &Module) -> i32 {
         let mut store = wasmtime::Store::new(module.engine(), ());
-        store.set_epoch_deadline(1 << 40);
+        store.set_fuel(1 << 40).unwrap();
         let instance = wasmtime::Instance::new(&mut store, module, &[]).unwrap();
         instance.get_typed_func::<(), i32>(&mut store, "answer").unwrap().call(&mut store, ()).unwrap()
     }
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn an_intact_entry_from_an_incompatible_engine_is_recompiled() {
         let (_root, cache, engine, wasm) = setup();
-        let other_engine = Engine::new(wasmtime::Config::new().epoch_interruption(false)).unwrap();
+        let other_engine = Engine::new(wasmtime::Config::new().consume_fuel(false)).unwrap();
         let foreign = Module::new(&other_engine, &wasm).unwrap().serialize().unwrap();
         cache.store(&key(engine, &wasm), &foreign);
         assert!(deserialize(engine, &foreign).is_none(), "wasmtime refuses it itself");
@@ -100,7 +100,7 @@ mod tests {
     #[test]
     fn the_key_follows_the_module_and_the_engine_settings() {
         let engine = crate::engine::shared().unwrap();
-        let other_engine = Engine::new(wasmtime::Config::new().epoch_interruption(false)).unwrap();
+        let other_engine = Engine::new(wasmtime::Config::new().consume_fuel(false)).unwrap();
         let wasm = wat::parse_str(FORTY_TWO).unwrap();
         assert_eq!(key(engine, &wasm), key(engine, &wasm));
         assert_ne!(key(engine, &wasm), key(&other_engine, &wasm));

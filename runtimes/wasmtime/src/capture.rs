@@ -3,7 +3,7 @@
 //! wasmtime-wasi's `MemoryOutputPipe` turns a write past its capacity into a trap, which would
 //! make a chatty guest look like a crashing one. This capture instead reports every write as
 //! complete to the guest, keeps the first `cap` bytes and counts the rest, so a flood of output
-//! costs bounded memory and ends only by the step deadline.
+//! costs bounded memory and ends only by the step budget.
 
 use std::io;
 use std::pin::Pin;

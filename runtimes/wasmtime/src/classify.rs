@@ -41,7 +41,13 @@ pub fn classify(error: &wasmtime::Error, stage: Stage) -> Outcome {
     if let Some(trap) = error.downcast_ref::<Trap>() {
         // A trap with no wasm frame is instantiation failing (e.g. a data segment out of
         // bounds), not guest code trapping.
-        if guest_was_running || *trap == Trap::Interrupt {
+        if *trap == Trap::OutOfFuel {
+            return Outcome::harness_trap(
+                TrapKind::Deadline,
+                format!("the step spent its fuel budget (the harness's): {message}"),
+            );
+        }
+        if guest_was_running {
             return Outcome::trap(trap_kind(*trap), message);
         }
         return Outcome::reject(RejectStage::Instantiate, message);

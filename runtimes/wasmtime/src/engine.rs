@@ -1,5 +1,5 @@
-//! The process-wide wasmtime `Engine`, with epoch interruption on (the deadline, `deadline.rs`),
-//! and the WASI linker built for it.
+//! The process-wide wasmtime `Engine`, with fuel on (the step budget, `budget.rs`), and the
+//! WASI linker built for it.
 
 use std::sync::OnceLock;
 
@@ -7,16 +7,15 @@ use wasmtime::{Config, Engine, Linker};
 
 use crate::wasi::{base_linker, StoreState};
 
-/// The shared engine; the first call starts the epoch ticker, which lives as long as the process.
+/// The shared engine.
 pub fn shared() -> Result<&'static Engine, String> {
     static ENGINE: OnceLock<Result<Engine, String>> = OnceLock::new();
     ENGINE
         .get_or_init(|| {
             let mut config = Config::new();
-            config.epoch_interruption(true);
+            config.consume_fuel(true);
             crate::compat::keep_backtraces(&mut config);
             let engine = Engine::new(&config).map_err(|e| format!("creating the wasmtime engine: {e:#}"))?;
-            crate::deadline::start_ticker(engine.clone())?;
             Ok(engine)
         })
         .as_ref()

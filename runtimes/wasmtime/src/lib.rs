@@ -1,7 +1,7 @@
 //! execmodel adapter for wasmtime, embedded in-process with `wasmtime_wasi::p1`.
 //!
-//! - One process-wide `Engine` with epoch interruption; a ticker thread advances the epoch and
-//!   every step arms a deadline (`engine.rs`, `deadline.rs`).
+//! - One process-wide `Engine` with fuel; every step that runs guest code starts with the fuel
+//!   its budget stands for (`engine.rs`, `budget.rs`).
 //! - Memory cap: `StoreLimits` per store (`wasi.rs`); output: a bounded in-memory capture that
 //!   never traps the guest (`capture.rs`).
 //! - `Run` is wasmtime's own policy, `Linker::module` + `Linker::get_default` (`run_policy.rs`).
@@ -14,7 +14,7 @@ mod cached;
 mod capture;
 mod classify;
 mod compat;
-mod deadline;
+mod budget;
 mod engine;
 mod module;
 mod run_policy;

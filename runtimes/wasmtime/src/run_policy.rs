@@ -20,7 +20,7 @@ use crate::wasi::StoreState;
 /// The module the name "" refers to in the linker after `Run`.
 const MODULE_NAME: &str = "";
 
-/// Runs the module; the deadline must already be armed on `store`.
+/// Runs the module; the budget must already be armed on `store`.
 pub fn run(store: &mut Store<StoreState>, linker: &mut Linker<StoreState>, module: &Module) -> Outcome {
     if let Err(error) = linker.module(&mut *store, MODULE_NAME, module) {
         return classify(&error, Stage::Run);

@@ -5,7 +5,7 @@ use wasmtime::{Engine, Extern, Func, Instance, Linker, Memory, Module, Store};
 
 use crate::classify::{classify, Stage};
 use crate::compat;
-use crate::deadline::ticks_for;
+use crate::budget;
 use crate::run_policy;
 use crate::values;
 use crate::wasi::{prepare_store, PreparedStore, StoreState};
@@ -31,14 +31,16 @@ pub struct WasmtimeSession {
     target: Target,
     /// Entry points the runtime called by itself in the current step.
     implicit: Vec<String>,
+    /// Whether the current step armed the budget (it ran, or was about to run, guest code).
+    armed: bool,
 }
 
 impl WasmtimeSession {
     pub fn new(engine: Engine, module: Module, base_linker: Linker<StoreState>, limits: Limits) -> Self {
-        WasmtimeSession { engine, module, base_linker, limits, store: None, target: Target::Nothing, implicit: Vec::new() }
+        WasmtimeSession { engine, module, base_linker, limits, store: None, target: Target::Nothing, implicit: Vec::new(), armed: false }
     }
 
-    /// A fresh store for `instantiate`/`run`, with the step's deadline armed.
+    /// A fresh store for `instantiate`/`run`, with the step's budget armed.
     fn fresh_store(&mut self, config: &WasiConfig) -> Result<&mut Store<StoreState>, Outcome> {
         self.target = Target::Failed;
         let prepared = prepare_store(&self.engine, config, &self.limits).map_err(|message| {
@@ -46,7 +48,8 @@ impl WasmtimeSession {
             Outcome::harness_reject(RejectStage::Instantiate, message)
         })?;
         let prepared = self.store.insert(prepared);
-        prepared.store.set_epoch_deadline(ticks_for(self.limits.deadline));
+        budget::arm(&mut prepared.store, self.limits.budget);
+        self.armed = true;
         Ok(&mut prepared.store)
     }
 
@@ -94,7 +97,8 @@ impl WasmtimeSession {
             Some(_) => return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function")),
             None => return Outcome::harness_reject(RejectStage::Call, self.missing_export(export)),
         };
-        store.set_epoch_deadline(ticks_for(self.limits.deadline));
+        budget::arm(store, self.limits.budget);
+        self.armed = true;
         call_func(store, func, export, args)
     }
 
@@ -160,7 +164,7 @@ impl WasmtimeSession {
     }
 }
 
-/// Calls `func` with the contract's arguments; the deadline must already be armed.
+/// Calls `func` with the contract's arguments; the budget must already be armed.
 pub fn call_func(store: &mut Store<StoreState>, func: Func, export: &str, args: &[Value]) -> Outcome {
     let ty = func.ty(&*store);
     let params = match values::arguments(export, &ty, args) {
@@ -193,6 +197,9 @@ impl Session for WasmtimeSession {
             result.surfaced = Some("wasmtime_wasi::I32Exit error".to_string());
         }
         if let Some(prepared) = &self.store {
+            if std::mem::take(&mut self.armed) {
+                result.budget_use = budget::spent(&prepared.store, self.limits.budget);
+            }
             result.stdout = prepared.stdout.take();
             result.stderr = prepared.stderr.take();
             (result.stdout_dropped, result.stderr_dropped) = (prepared.stdout.take_dropped(), prepared.stderr.take_dropped());

@@ -147,9 +147,9 @@ fn run_reports_link_errors_and_oversized_memories() {
 }
 
 #[test]
-fn a_command_loop_under_run_ends_at_the_deadline() {
+fn a_command_loop_under_run_ends_at_the_budget() {
     let wat = r#"(module (func (export "_start") (loop br 0)))"#;
-    let limits = Limits { deadline: std::time::Duration::from_millis(100), ..limits() };
+    let limits = Limits { budget: std::time::Duration::from_millis(100), ..limits() };
     let result = compile(wat).session(limits).step(&Step::Run(wasi()));
     assert_trapped(&result, TrapKind::Deadline);
 }

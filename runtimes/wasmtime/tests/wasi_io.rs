@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::*;
 use execmodel_contract::{Limits, Preopen, Step, TrapKind, WasiConfig};
@@ -42,14 +42,14 @@ fn output_past_the_cap_is_dropped_without_failing_the_guest() {
 }
 
 #[test]
-fn a_flood_of_output_ends_at_the_deadline_with_the_capped_bytes() {
-    let limits = Limits { deadline: Duration::from_millis(300), output_bytes: 1000, ..limits() };
+fn a_flood_of_output_ends_at_the_budget_with_the_capped_bytes() {
+    // Fuel counts the guest's instructions, not the host's writes: a small budget keeps the
+    // number of writes (and so the test's time) small.
+    let limits = Limits { budget: Duration::from_millis(10), output_bytes: 1000, ..limits() };
     let mut session = compile(&wasi_module("", PRINTERS)).session(limits);
     session.step(&Step::Instantiate(wasi()));
-    let started = Instant::now();
     let result = session.step(&call("flood", &[]));
     assert_trapped(&result, TrapKind::Deadline);
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
     assert_eq!(result.stdout.len(), 1000);
     assert!(result.stdout.starts_with(b"hello\n"));
 }

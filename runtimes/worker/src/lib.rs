@@ -3,9 +3,10 @@
 //! line-delimited JSON (`docs/worker-protocol.md`).
 //!
 //! This crate is the Rust side, shared by every such runtime: it spawns workers and keeps a pool
-//! of them (a session holds one for its whole life, so killing one at a deadline ends only that
-//! trial's instance), replaces a worker that died, waits each guest step's deadline plus a
-//! margin and then kills the worker (`trapped deadline`, written by the harness), carries
+//! of them (a session holds one for its whole life, so killing one when a step spends its budget
+//! ends only that trial's instance), replaces a worker that died, holds each guest step to the
+//! trial's budget of CPU time of the worker process and kills the worker when it is spent
+//! (`trapped deadline`, written by the harness; workers keep no clock of their own), carries
 //! typed values, memory reads and writes, and replies of any size, and turns replies into
 //! outcomes. A runtime is a [`Backend`]: how to find its worker program and start it, and the few
 //! answers only its language gives.

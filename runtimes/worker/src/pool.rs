@@ -1,6 +1,6 @@
 //! Idle workers, lent to one session at a time.
 //!
-//! A session holds its worker for its whole life, so killing a worker at a deadline destroys
+//! A session holds its worker for its whole life, so killing a worker when its budget is spent destroys
 //! only that session's instance, never another trial's. Workers are spawned lazily and reused;
 //! the pool only grows to the number of sessions open at once (the harness's thread count).
 

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use execmodel_contract::cpu::{CpuMeter, Standing};
 use serde_json::Value as Json;
 use tempfile::TempDir;
 
@@ -34,6 +35,10 @@ pub(crate) fn decode_reply(line: &str, id: u64) -> Result<Reply, Failure> {
     Ok(reply)
 }
 
+/// How often a guest step's CPU use is read while its reply is awaited (`/proc` counts in 10 ms
+/// ticks, so a finer poll would see nothing new).
+const BUDGET_POLL: Duration = Duration::from_millis(10);
+
 /// How much of the worker's stderr to keep for "worker died" messages.
 const STDERR_TAIL_BYTES: usize = 16 << 10;
 
@@ -42,6 +47,8 @@ const STDERR_TAIL_BYTES: usize = 16 << 10;
 pub enum Failure {
     /// No reply in time; the worker has been killed.
     Timeout(Duration),
+    /// The worker process used the step's CPU budget (this much) before replying; it has been killed.
+    BudgetSpent(Duration),
     /// The process is gone (or its pipes broke): how it ended, and the end of its stderr.
     Died(String),
     /// The worker answered `ok: false` (a bug on our side of the protocol) or garbage.
@@ -129,7 +136,46 @@ impl Worker {
 
     /// Send one request and wait up to `timeout` for its reply. On a timeout the process is
     /// killed; after `Timeout` or `Died` the worker is unusable.
-    pub fn request(&mut self, mut request: Json, timeout: Duration) -> Result<Reply, Failure> {
+    pub fn request(&mut self, request: Json, timeout: Duration) -> Result<Reply, Failure> {
+        let id = self.send(request)?;
+        let line = match self.replies.recv_timeout(timeout) {
+            Ok(line) => line,
+            Err(RecvTimeoutError::Timeout) => {
+                self.stop();
+                return Err(Failure::Timeout(timeout));
+            }
+            Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
+        };
+        decode_reply(&line, id)
+    }
+
+    /// Send a request that runs guest code and wait for its reply while the worker process has
+    /// CPU time left in `budget`; the reply comes with the CPU time the process used meanwhile.
+    /// The process is killed when it spends the budget (`BudgetSpent`) or, having not, when the
+    /// wall-clock safety net passes (`Timeout`).
+    pub fn request_within(&mut self, request: Json, budget: Duration) -> Result<(Reply, Duration), Failure> {
+        let meter = CpuMeter::start(self.child.id(), budget);
+        let id = self.send(request)?;
+        loop {
+            match self.replies.recv_timeout(BUDGET_POLL) {
+                Ok(line) => return decode_reply(&line, id).map(|reply| (reply, meter.used())),
+                Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
+                Err(RecvTimeoutError::Timeout) => match meter.standing() {
+                    Standing::Within => {}
+                    Standing::Spent(used) => {
+                        self.stop();
+                        return Err(Failure::BudgetSpent(used));
+                    }
+                    Standing::TimedOut(waited) => {
+                        self.stop();
+                        return Err(Failure::Timeout(waited));
+                    }
+                },
+            }
+        }
+    }
+
+    fn send(&mut self, mut request: Json) -> Result<u64, Failure> {
         if self.dead {
             return Err(Failure::Died("had already been stopped".to_string()));
         }
@@ -146,15 +192,7 @@ impl Worker {
         {
             return Err(self.died());
         }
-        let line = match self.replies.recv_timeout(timeout) {
-            Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => {
-                self.stop();
-                return Err(Failure::Timeout(timeout));
-            }
-            Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
-        };
-        decode_reply(&line, id)
+        Ok(id)
     }
 
     /// Reap the process and describe its end with its stderr.

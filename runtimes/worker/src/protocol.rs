@@ -27,7 +27,6 @@ pub fn open(session: &str, module: &str, limits: &Limits) -> Json {
         "module": module,
         "outputBytes": limits.output_bytes,
         "memoryBytes": limits.memory_bytes,
-        "deadlineMs": limits.deadline.as_millis() as u64,
     })
 }
 

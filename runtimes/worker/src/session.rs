@@ -5,7 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use execmodel_contract::{
-    Author, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig,
+    AdapterFailure, Author, BudgetUse, Limits, Outcome, RejectStage, Session, Step, StepResult,
+    TrapKind, Value, WasiConfig,
 };
 use serde_json::Value as Json;
 
@@ -16,9 +17,6 @@ use crate::runtime::{ModuleInner, Ready};
 
 /// Requests that run no guest code (open, close, memory) only guard against a hung worker.
 const CONTROL_TIMEOUT: Duration = Duration::from_secs(10);
-/// Added to the trial deadline before the worker is declared stuck: message passing, WASI
-/// setup and reading back output take a few milliseconds, a loaded machine more.
-const DEADLINE_MARGIN: Duration = Duration::from_millis(500);
 
 pub struct WorkerSession {
     module: Arc<ModuleInner>,
@@ -26,7 +24,7 @@ pub struct WorkerSession {
     state: State,
 }
 
-/// How long a step may take: guest code gets the trial deadline, anything else a fixed guard.
+/// How a step is bounded: guest code by the trial's CPU budget, anything else by a fixed guard.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Wait {
     Guest,
@@ -149,12 +147,9 @@ impl WorkerSession {
 
     /// Send a step to the session's worker and turn the reply (or its absence) into a result.
     fn exchange(&mut self, request: Json, wait: Wait, stage: RejectStage) -> StepResult {
-        let timeout = match wait {
-            Wait::Guest => self.limits.deadline + DEADLINE_MARGIN,
-            Wait::Control => CONTROL_TIMEOUT,
-        };
         let backend = &*self.module.shared.backend;
         let runtime = backend.name();
+        let budget = self.limits.budget;
         let State::Open {
             worker,
             has_instance,
@@ -163,21 +158,38 @@ impl WorkerSession {
         else {
             return rejected(stage, format!("there is no {runtime} session"));
         };
-        match worker.request(request, timeout) {
-            Ok(reply) => {
+        let answered = match wait {
+            Wait::Guest => worker
+                .request_within(request, budget)
+                .map(|(reply, used)| (reply, Some(used))),
+            Wait::Control => worker.request(request, CONTROL_TIMEOUT).map(|reply| (reply, None)),
+        };
+        match answered {
+            Ok((reply, used)) => {
                 *has_instance = reply.has_instance;
-                step_result(backend, reply, stage)
+                step_result(backend, reply, stage).with_budget_use(used.map(|used| BudgetUse::cpu(used, budget)))
             }
-            Err(Failure::Timeout(waited)) if wait == Wait::Guest => {
-                // The text names no column: two versions of one runtime must read alike here,
-                // or every upgrade diff lists the harness's own words as a change.
-                self.state = State::Lost(format!(
-                    "the instance is gone: its worker was killed when a step ran past the deadline ({waited:?})"
-                ));
+            // The texts name no column: two versions of one runtime must read alike here, or
+            // every upgrade diff lists the harness's own words as a change.
+            Err(Failure::BudgetSpent(used)) => {
+                self.state = State::Lost(
+                    "the instance is gone: its worker was killed when a step spent its CPU budget".to_string(),
+                );
                 StepResult::new(Outcome::harness_trap(
                     TrapKind::Deadline,
-                    format!("no answer within {waited:?}; the worker was killed"),
+                    // What it used is in the budget use: a text that changed with it would read as
+                    // a change of the runtime in every diff of two runs.
+                    format!("the step spent its budget of {budget:?} of CPU time; the worker was killed"),
                 ))
+                .with_budget_use(Some(BudgetUse::cpu(used, budget)))
+            }
+            Err(Failure::Timeout(waited)) if wait == Wait::Guest => {
+                // Not the guest's budget: the worker neither answered nor used its CPU time
+                // (blocked, or starved far beyond any load the budget allows for).
+                self.state = State::Lost("the instance is gone: its worker was killed by the harness's timeout".to_string());
+                std::panic::panic_any(AdapterFailure(format!(
+                    "the {runtime} worker neither answered nor spent its CPU budget of {budget:?} within {waited:?} (the harness's wall-clock safety net); it was killed"
+                )))
             }
             Err(failure @ Failure::Refused(_)) => rejected(stage, describe_failure(runtime, &failure)),
             // The process running the runtime ended in the middle of a step: the runtime (or
@@ -283,6 +295,7 @@ fn stage_named(name: &str) -> Option<RejectStage> {
 fn describe_failure(runtime: &str, failure: &Failure) -> String {
     match failure {
         Failure::Timeout(waited) => format!("the {runtime} worker did not answer within {waited:?} and was killed"),
+        Failure::BudgetSpent(used) => format!("the {runtime} worker used {used:?} of CPU time and was killed"),
         Failure::Died(end) => format!("the {runtime} worker's host process {end}"),
         Failure::Refused(error) => format!("worker protocol error: {error}"),
     }

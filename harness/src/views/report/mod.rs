@@ -153,6 +153,30 @@ pub struct Observation {
     pub stderr: String,
     pub stdout_dropped: u64,
     pub stderr_dropped: u64,
+    /// What the step spent of its budget, for steps that ran guest code (older reports: none).
+    #[serde(default)]
+    pub budget: Option<BudgetRecord>,
+}
+
+/// A step's budget use: `used` of `limit`, in `unit` (`fuel`, `metering points`, `CPU µs`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BudgetRecord {
+    pub used: u64,
+    pub limit: u64,
+    pub unit: String,
+    /// `used / limit`, rounded to a thousandth.
+    pub share: f64,
+}
+
+impl BudgetRecord {
+    pub fn of(used: &execmodel_contract::BudgetUse) -> BudgetRecord {
+        BudgetRecord {
+            used: used.used,
+            limit: used.limit,
+            unit: used.unit.as_str().to_string(),
+            share: (used.fraction() * 1000.0).round() / 1000.0,
+        }
+    }
 }
 
 impl Observation {
@@ -175,6 +199,7 @@ impl Observation {
             stderr: excerpt(&observed.stderr),
             stdout_dropped: observed.stdout_dropped,
             stderr_dropped: observed.stderr_dropped,
+            budget: observed.budget_use.as_ref().map(BudgetRecord::of),
         }
     }
 }

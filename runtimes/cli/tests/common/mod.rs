@@ -76,7 +76,7 @@ pub fn wasi(args: &[&str]) -> WasiConfig {
 
 pub fn limits() -> Limits {
     Limits {
-        deadline: Duration::from_secs(10),
+        budget: Duration::from_secs(10),
         ..Limits::default()
     }
 }

@@ -67,9 +67,9 @@ pub fn session_with(wasm: &[u8], limits: Limits) -> Box<dyn Session> {
     compile(wasm).session(limits)
 }
 
-pub fn short_deadline() -> Limits {
+pub fn short_budget() -> Limits {
     Limits {
-        deadline: Duration::from_millis(300),
+        budget: Duration::from_millis(300),
         ..Limits::default()
     }
 }

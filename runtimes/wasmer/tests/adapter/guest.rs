@@ -29,7 +29,7 @@ pub fn module_with(imports: &str, body: &str) -> Vec<u8> {
 }
 
 pub fn limits() -> Limits {
-    Limits { deadline: Duration::from_secs(2), memory_bytes: 16 << 20, output_bytes: 1 << 16 }
+    Limits { budget: Duration::from_secs(2), memory_bytes: 16 << 20, output_bytes: 1 << 16 }
 }
 
 pub fn open_with(wasm: &[u8], limits: Limits) -> Box<dyn Session> {

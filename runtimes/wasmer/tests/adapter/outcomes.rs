@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use execmodel_contract::{Limits, Outcome, RejectStage, Step, TrapKind, Value};
+use execmodel_contract::{Author, BudgetUnit, Limits, Outcome, RejectStage, Step, TrapKind, Value};
 
 use crate::guest::*;
 
@@ -65,35 +65,35 @@ const SPIN: &str = r#"
   (func (export "alive") (result i32) (i32.const 42))
 "#;
 
-fn short_deadline(deadline: Duration) -> Limits {
-    Limits { deadline, ..limits() }
+fn short_budget(budget: Duration) -> Limits {
+    Limits { budget, ..limits() }
 }
 
 #[test]
-fn an_endless_loop_ends_at_about_the_deadline_and_the_next_step_has_a_fresh_budget() {
-    let deadline = Duration::from_millis(500);
-    let mut session = open_with(&module(SPIN), short_deadline(deadline));
+fn an_endless_loop_spends_its_points_and_the_next_step_has_a_fresh_budget() {
+    let budget = Duration::from_millis(500);
+    let mut session = open_with(&module(SPIN), short_budget(budget));
     assert_eq!(session.step(&instantiate()).outcome, returned(&[]));
-    let began = Instant::now();
-    let outcome = session.step(&call("spin", &[])).outcome;
-    let took = began.elapsed();
-    assert!(matches!(outcome, Outcome::Trapped { kind: TrapKind::Deadline, .. }), "{outcome:?}");
-    eprintln!("`loop br 0` under a {deadline:?} deadline ended after {took:?}");
-    assert!(took > deadline / 4 && took < deadline * 4, "ended after {took:?}");
-    assert_eq!(session.step(&call("alive", &[])).outcome, returned(&[Value::I32(42)]));
+    let spun = session.step(&call("spin", &[]));
+    assert!(matches!(spun.outcome, Outcome::Trapped { kind: TrapKind::Deadline, by: Author::Harness, .. }), "{spun:?}");
+    let used = spun.budget_use.expect("a call reports its budget use");
+    assert_eq!((used.unit, used.used, used.limit), (BudgetUnit::MeteringPoints, used.limit, execmodel_wasmer::POINTS_PER_SECOND / 2));
+    let alive = session.step(&call("alive", &[]));
+    assert_eq!(alive.outcome, returned(&[Value::I32(42)]));
+    assert!(alive.budget_use.unwrap().fraction() < 0.001);
     let outcome = session.step(&call("spin", &[])).outcome;
     assert!(matches!(outcome, Outcome::Trapped { kind: TrapKind::Deadline, .. }), "{outcome:?}");
 }
 
 #[test]
-fn the_deadline_also_bounds_the_start_section_and_initialize() {
-    let limits = short_deadline(Duration::from_millis(200));
+fn the_budget_also_bounds_the_start_section_and_initialize() {
+    let limits = short_budget(Duration::from_millis(200));
     for body in [format!("{SPIN} (start $spin)"), format!(r#"{SPIN} (export "_initialize" (func $spin))"#)] {
         let mut session = open_with(&module(&body), limits);
         let outcome = session.step(&instantiate()).outcome;
         assert!(matches!(outcome, Outcome::Trapped { kind: TrapKind::Deadline, .. }), "{body}: {outcome:?}");
     }
-    // A real `unreachable` in the start section is not mistaken for the deadline.
+    // A real `unreachable` in the start section is not mistaken for the budget's end.
     let mut session = open_with(&module("(func $trap unreachable) (start $trap)"), limits);
     let outcome = session.step(&instantiate()).outcome;
     assert!(matches!(outcome, Outcome::Trapped { kind: TrapKind::Unreachable, .. }), "{outcome:?}");
@@ -135,23 +135,22 @@ fn an_initial_memory_above_the_cap_is_refused_at_instantiation() {
     assert!(matches!(outcome, Outcome::Rejected { stage: RejectStage::Instantiate, .. }), "{outcome:?}");
 }
 
-/// Measures over seconds the rate the adapter measures in milliseconds and rounds
-/// (`metering_rate`): `cargo test -p execmodel-wasmer -- --ignored --nocapture measure_metering_rate`.
+/// Prints how many points per second a `loop br 0` spends here, against the fixed rate the
+/// adapter assumes: `cargo test -p execmodel-wasmer -- --ignored --nocapture measure_metering_rate`.
 #[test]
 #[ignore = "a measurement, not a check"]
 fn measure_metering_rate() {
-    let deadline = Duration::from_secs(2);
-    let mut session = open_with(&module(SPIN), short_deadline(deadline));
+    let budget = Duration::from_secs(2);
+    let mut session = open_with(&module(SPIN), short_budget(budget));
     session.step(&instantiate());
     for _ in 0..3 {
         let began = Instant::now();
-        session.step(&call("spin", &[]));
+        let points = session.step(&call("spin", &[])).budget_use.unwrap().used as f64;
         let took = began.elapsed();
-        let points = execmodel_wasmer::metering_budget(deadline) as f64;
         eprintln!(
             "{points:e} points in {took:?}: {:e} points per second (the adapter assumes {:e})",
             points / took.as_secs_f64(),
-            execmodel_wasmer::metering_rate()
+            execmodel_wasmer::POINTS_PER_SECOND as f64
         );
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use execmodel_contract::{Limits, Outcome, Session, Step, StepResult, TrapKind, Value, WasiConfig};
 
 pub fn limits() -> Limits {
-    Limits { deadline: Duration::from_millis(300), memory_bytes: 4 << 16, output_bytes: 1 << 16 }
+    Limits { budget: Duration::from_millis(300), memory_bytes: 4 << 16, output_bytes: 1 << 16 }
 }
 
 pub fn session(wat: &str) -> Box<dyn Session> {

@@ -33,7 +33,7 @@ pub fn compile(wat: &str) -> Arc<dyn CompiledModule> {
 }
 
 pub fn limits() -> Limits {
-    Limits { deadline: Duration::from_secs(2), memory_bytes: 16 << 20, output_bytes: 64 << 10 }
+    Limits { budget: Duration::from_secs(2), memory_bytes: 16 << 20, output_bytes: 64 << 10 }
 }
 
 pub fn session(wat: &str) -> Box<dyn Session> {
