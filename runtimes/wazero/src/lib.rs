@@ -16,9 +16,12 @@
 //!   <https://github.com/tetratelabs/wazero/blob/v1.12.0/runtime.go#L356-L375>).
 //! - **proc_exit** is `*sys.ExitError` with the full uint32 code; a `proc_exit(0)` from `_start`
 //!   during instantiation returns no error and a closed module.
-//! - Deadline: `WithCloseOnContextDone(true)` and a context timeout per step; memory cap:
-//!   `WithMemoryLimitPages`; output captured per instance; `wasi_unstable` registered beside
-//!   preview1, as `cmd/wazero` does.
+//! - No deadline in the worker: wazero's default runtime config for the engine (no
+//!   `WithCloseOnContextDone`, which slows loops and changes what a closed module does); the
+//!   Rust side (`execmodel-worker`) bounds each step by the worker process's CPU time.
+//! - WASI: `wasi_snapshot_preview1.Instantiate` only, as the library offers it; nothing under
+//!   `wasi_unstable`, whose imports fail to link (`module[wasi_unstable] not instantiated`).
+//! - Memory cap: `WithMemoryLimitPages`; output captured per instance.
 
 mod program;
 

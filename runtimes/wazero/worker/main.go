@@ -85,7 +85,9 @@ func trimSpace(line []byte) []byte {
 }
 
 // exitWhenOrphaned ends the process once its parent has gone (it is then re-parented, so the
-// parent pid changes). A guest stuck in a host call would otherwise outlive the adapter.
+// parent pid changes). A guest stuck in a host call or in a loop (nothing in the worker bounds a
+// step) would otherwise outlive the adapter. It is a best effort: compiled guest code cannot be
+// preempted, so with GOMAXPROCS=1 a looping guest keeps this goroutine from ever running.
 func exitWhenOrphaned() {
 	parent := os.Getppid()
 	for {

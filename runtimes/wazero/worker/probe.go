@@ -16,12 +16,12 @@ import (
 const (
 	probeOutputBytes = 1 << 16
 	probeMemoryBytes = 64 << 20
-	probeDeadlineMs  = 300
 )
 
 // runProbe runs each module three ways through the protocol handler (run; instantiate then
 // call _start; instantiate then call _initialize) and prints one line per way. It is a tool for
-// people reading what wazero does, not part of the protocol.
+// people reading what wazero does, not part of the protocol. Nothing bounds a step's time: a
+// module that never returns hangs the probe.
 func runProbe(w *worker, files []string, out io.Writer) int {
 	status := 0
 	for i, file := range files {
@@ -41,7 +41,7 @@ func runProbe(w *worker, files []string, out io.Writer) int {
 		for _, way := range []string{"run", "_start", "_initialize"} {
 			session := fmt.Sprintf("%s-%s", module, way)
 			probeRequest(w, map[string]any{"op": "open", "session": session, "module": module,
-				"outputBytes": probeOutputBytes, "memoryBytes": probeMemoryBytes, "deadlineMs": probeDeadlineMs})
+				"outputBytes": probeOutputBytes, "memoryBytes": probeMemoryBytes})
 			wasi := map[string]any{"args": []string{base}, "env": [][]string{}, "stdin": "", "preopen": nil}
 			var lines []string
 			if way == "run" {

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -61,8 +60,6 @@ type session struct {
 	module      *loadedModule
 	pages       uint32
 	memoryBytes int64
-	deadline    time.Duration // 0: no deadline
-	deadlineMs  int64
 	started     bool       // an instantiate or run step was taken
 	instance    api.Module // may be closed; nil when instantiation gave no module
 	stdout      *capture
@@ -130,22 +127,17 @@ func (w *worker) runtimeFor(pages uint32) (wazero.Runtime, error) {
 		config = wazero.NewRuntimeConfigInterpreter()
 	}
 	config = config.
-		WithCloseOnContextDone(true).
 		WithMemoryLimitPages(pages).
 		WithCompilationCache(w.cache)
 	r := wazero.NewRuntimeWithConfig(w.ctx, config)
+	// WASI as the library offers it, under wasi_snapshot_preview1 only (v1.12.0
+	// imports/wasi_snapshot_preview1/wasi.go#L55-L57, #L85-L88). Nothing is added under
+	// wasi_unstable, so its imports fail to link: wazero leaves that name to the embedder
+	// (NewFunctionExporter, wasi.go#L111-L135), and cmd/wazero registers one of the two names
+	// per module, by its first WASI function import (cmd/wazero/wazero.go#L348-L364, #L463-L474).
 	if _, err := wasi_snapshot_preview1.Instantiate(w.ctx, r); err != nil {
 		_ = r.Close(w.ctx)
 		return nil, fmt.Errorf("cannot instantiate wasi_snapshot_preview1: %w", err)
-	}
-	// wazero's library provides only wasi_snapshot_preview1. The same functions are registered
-	// under the older module name too, which is what the wazero CLI (cmd/wazero) does, so
-	// modules written against wasi_unstable link as they do under `wazero run`.
-	unstable := r.NewHostModuleBuilder("wasi_unstable")
-	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(unstable)
-	if _, err := unstable.Instantiate(w.ctx); err != nil {
-		_ = r.Close(w.ctx)
-		return nil, fmt.Errorf("cannot instantiate wasi_unstable: %w", err)
 	}
 	w.runtimes[pages] = r
 	return r, nil
@@ -203,7 +195,6 @@ type request struct {
 	Session     *name           `json:"session"`
 	OutputBytes int64           `json:"outputBytes"`
 	MemoryBytes int64           `json:"memoryBytes"`
-	DeadlineMs  int64           `json:"deadlineMs"`
 	Step        *stepRequest    `json:"step"`
 }
 
@@ -357,12 +348,8 @@ func (w *worker) open(req *request) (reply, error) {
 		module:      m,
 		pages:       pagesFor(req.MemoryBytes),
 		memoryBytes: req.MemoryBytes,
-		deadlineMs:  req.DeadlineMs,
 		stdout:      newCapture(req.OutputBytes),
 		stderr:      newCapture(req.OutputBytes),
-	}
-	if req.DeadlineMs > 0 {
-		s.deadline = time.Duration(req.DeadlineMs) * time.Millisecond
 	}
 	w.sessions[string(*req.Session)] = s
 	return reply{}, nil
@@ -437,13 +424,6 @@ func (w *worker) step(s *session, st *stepRequest) (reply, error) {
 	return body, nil
 }
 
-func (w *worker) stepContext(s *session) (context.Context, context.CancelFunc) {
-	if s.deadline > 0 {
-		return context.WithTimeout(w.ctx, s.deadline)
-	}
-	return context.WithCancel(w.ctx)
-}
-
 func (w *worker) moduleConfig(s *session, wasi *wasiConfig) (wazero.ModuleConfig, error) {
 	config := wazero.NewModuleConfig().
 		WithName(""). // anonymous, so sessions of one module can coexist
@@ -498,10 +478,7 @@ func (w *worker) instantiate(s *session, run bool, wasi *wasiConfig) (stepResult
 	}
 	// wazero skips a start function that is not an exported function (e.g. a global `_start`).
 	_, startIsFunction := compiled.ExportedFunctions()["_start"]
-	ctx, cancel := w.stepContext(s)
-	instance, err := r.InstantiateModule(ctx, compiled, config)
-	ctxErr := ctx.Err()
-	cancel()
+	instance, err := r.InstantiateModule(w.ctx, compiled, config)
 	// InstantiateModule returns a module only once the store instantiated it; it is closed when
 	// a start function failed or exited, and is kept anyway so later steps show what wazero does.
 	s.instance = instance
@@ -524,11 +501,6 @@ func (w *worker) instantiate(s *session, run bool, wasi *wasiConfig) (stepResult
 		where := "the start section"
 		if instance != nil {
 			where = "InstantiateModule"
-		}
-		if trapped, ok := w.deadlineOutcome(s, exit, ctxErr); ok {
-			result.outcome = trapped
-			result.surfaced = "sys.ExitError(" + exit.Error() + ") from " + where
-			return result, nil
 		}
 		result.outcome = exited(exit.ExitCode())
 		result.surfaced = "sys.ExitError from " + where
@@ -554,20 +526,6 @@ func (w *worker) instantiate(s *session, run bool, wasi *wasiConfig) (stepResult
 		result.surfaced = "InstantiateModule error"
 	}
 	return result, nil
-}
-
-// deadlineOutcome recognises the exit codes wazero uses when it closes a module because the
-// step's context ended, provided our context did end that way (a guest may pass the same
-// numbers to proc_exit).
-func (w *worker) deadlineOutcome(s *session, exit *sys.ExitError, ctxErr error) (reply, bool) {
-	switch {
-	case exit.ExitCode() == sys.ExitCodeDeadlineExceeded && errors.Is(ctxErr, context.DeadlineExceeded):
-		return trapped("deadline", fmt.Sprintf(
-			"the step ran past its deadline of %d ms; wazero closed the module (context deadline exceeded)", s.deadlineMs), byHarness), true
-	case exit.ExitCode() == sys.ExitCodeContextCanceled && errors.Is(ctxErr, context.Canceled):
-		return trapped("deadline", "the step was canceled; wazero closed the module (context canceled)", byHarness), true
-	}
-	return nil, false
 }
 
 func (w *worker) call(s *session, st *stepRequest) (stepResult, error) {
@@ -599,10 +557,7 @@ func (w *worker) call(s *session, st *stepRequest) (stepResult, error) {
 		}
 		params[i] = encoded
 	}
-	ctx, cancel := w.stepContext(s)
-	results, err := fn.Call(ctx, params...)
-	ctxErr := ctx.Err()
-	cancel()
+	results, err := fn.Call(w.ctx, params...)
 	if err == nil {
 		values := make([]reply, len(def.ResultTypes()))
 		for i, t := range def.ResultTypes() {
@@ -615,9 +570,6 @@ func (w *worker) call(s *session, st *stepRequest) (stepResult, error) {
 	}
 	var exit *sys.ExitError
 	if errors.As(err, &exit) {
-		if trapped, ok := w.deadlineOutcome(s, exit, ctxErr); ok {
-			return stepResult{outcome: trapped, surfaced: "sys.ExitError(" + exit.Error() + ") from Function.Call"}, nil
-		}
 		return stepResult{outcome: exited(exit.ExitCode()), surfaced: "sys.ExitError from Function.Call"}, nil
 	}
 	return stepResult{outcome: classifyGuestError(err.Error()), surfaced: "error from Function.Call"}, nil

@@ -8,8 +8,8 @@ import java.io.OutputStream;
  * and counts the rest as dropped; each step takes what arrived since the previous step.
  *
  * <p>The guest always sees a complete write: the cap is the harness's, not an I/O error. Writes
- * come from the guest thread, takes from the request thread (and a guest thread that outlived its
- * deadline may still be writing), hence the locking.
+ * come from the guest thread, takes from the request thread once it has joined that thread: no
+ * lock is needed.
  */
 final class Capture extends OutputStream {
     private long left;
@@ -21,7 +21,7 @@ final class Capture extends OutputStream {
     }
 
     @Override
-    public synchronized void write(int b) {
+    public void write(int b) {
         if (left > 0) {
             pending.write(b);
             left--;
@@ -31,7 +31,7 @@ final class Capture extends OutputStream {
     }
 
     @Override
-    public synchronized void write(byte[] data, int offset, int length) {
+    public void write(byte[] data, int offset, int length) {
         int keep = (int) Math.min(length, left);
         pending.write(data, offset, keep);
         left -= keep;
@@ -39,7 +39,7 @@ final class Capture extends OutputStream {
     }
 
     /** What was kept since the last take, and how many bytes were dropped meanwhile. */
-    synchronized Taken take() {
+    Taken take() {
         Taken taken = new Taken(pending.toByteArray(), dropped);
         pending = new ByteArrayOutputStream();
         dropped = 0;

@@ -20,8 +20,8 @@ import java.util.function.Function;
  */
 final class EntryTracker implements Function<Instance, Machine> {
     private final Function<Instance, Machine> base;
-    // Written by the guest thread, taken by the request thread after the step (or while an
-    // abandoned guest thread may still run, hence the lock). The depth is the guest thread's.
+    // Written by the guest thread, taken by the request thread once it has joined that thread.
+    // The depth is the guest thread's.
     private final List<Integer> entries = new ArrayList<>();
     private int depth;
 
@@ -34,9 +34,7 @@ final class EntryTracker implements Function<Instance, Machine> {
         Machine inner = base.apply(instance);
         return (funcIndex, args) -> {
             if (depth == 0) {
-                synchronized (entries) {
-                    entries.add(funcIndex);
-                }
+                entries.add(funcIndex);
             }
             depth++;
             try {
@@ -49,10 +47,8 @@ final class EntryTracker implements Function<Instance, Machine> {
 
     /** The function indices entered from outside since the last call, in order. */
     List<Integer> takeEntries() {
-        synchronized (entries) {
-            List<Integer> taken = new ArrayList<>(entries);
-            entries.clear();
-            return taken;
-        }
+        List<Integer> taken = new ArrayList<>(entries);
+        entries.clear();
+        return taken;
     }
 }

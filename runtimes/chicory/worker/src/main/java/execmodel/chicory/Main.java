@@ -74,7 +74,7 @@ public final class Main {
         }
         startOrphanWatchdog();
         serve(worker, replies);
-        // stdin closed: done, even if an abandoned guest thread is still spinning.
+        // stdin closed: done.
         System.exit(0);
     }
 
@@ -99,8 +99,9 @@ public final class Main {
     }
 
     /**
-     * Ends the process once its parent has gone (it is then re-parented). A guest stuck where an
-     * interrupt does not reach would otherwise outlive the adapter.
+     * Ends the process once its parent has gone (it is then re-parented). A guest that never
+     * returns would otherwise outlive the adapter: the request loop, waiting for it, never sees
+     * stdin close.
      */
     private static void startOrphanWatchdog() {
         Optional<ProcessHandle> parent = ProcessHandle.current().parent();

@@ -13,7 +13,6 @@ import com.dylibso.chicory.runtime.TrapException;
 import com.dylibso.chicory.wasi.WasiExitException;
 import com.dylibso.chicory.wasi.WasiOptions;
 import com.dylibso.chicory.wasi.WasiPreview1;
-import com.dylibso.chicory.wasi.WasiPreview1_ModuleFactory;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.InvalidException;
 import com.dylibso.chicory.wasm.Parser;
@@ -37,10 +36,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -54,8 +51,9 @@ import java.util.function.Function;
 
 /**
  * The protocol handler: one request line in, one reply line out (docs/worker-protocol.md,
- * version 2). Requests are handled one at a time; guest code runs on a thread of its own per step
- * so that the step's deadline can interrupt it.
+ * version 2). Requests are handled one at a time; guest code runs on a thread of its own per step,
+ * for its stack ({@link #GUEST_STACK_BYTES}). The worker sets no time limit: the Rust side bounds
+ * a step by the CPU time of this process and kills it when the step's budget is spent.
  */
 final class Worker {
     static final String ENGINE_INTERPRETER = "interpreter";
@@ -69,9 +67,6 @@ final class Worker {
      * Linux x64); 8 MiB matches a typical native main-thread stack.
      */
     static final long GUEST_STACK_BYTES = 8L << 20;
-
-    private static final String PREVIEW1 = "wasi_snapshot_preview1";
-    private static final String UNSTABLE = "wasi_unstable";
 
     private final String engine;
     private final Function<WasmModule, Function<Instance, Machine>> compiler;
@@ -280,9 +275,7 @@ final class Worker {
         }
         long outputBytes = request.path("outputBytes").asLong(0);
         long memoryBytes = request.path("memoryBytes").asLong(0);
-        long deadlineMs = request.path("deadlineMs").asLong(0);
-        sessions.put(
-                name, new Session(name, loaded, outputBytes, memoryBytes, Math.max(deadlineMs, 0)));
+        sessions.put(name, new Session(name, loaded, outputBytes, memoryBytes));
     }
 
     private Session sessionOf(JsonNode request) {
@@ -299,7 +292,6 @@ final class Worker {
         final String name;
         final Loaded loaded;
         final long memoryBytes;
-        final long deadlineMs;
         final Capture stdout;
         final Capture stderr;
         boolean started;
@@ -310,14 +302,11 @@ final class Worker {
         final Map<Throwable, String> importFailures = new IdentityHashMap<>();
         /** The code of the last proc_exit of the current step, if any. */
         Integer exitRequested;
-        /** Set when a guest thread did not stop after its deadline: nothing more can run here. */
-        String lost;
 
-        Session(String name, Loaded loaded, long outputBytes, long memoryBytes, long deadlineMs) {
+        Session(String name, Loaded loaded, long outputBytes, long memoryBytes) {
             this.name = name;
             this.loaded = loaded;
             this.memoryBytes = memoryBytes;
-            this.deadlineMs = deadlineMs;
             this.stdout = new Capture(outputBytes);
             this.stderr = new Capture(outputBytes);
         }
@@ -331,7 +320,7 @@ final class Worker {
         }
 
         void close() {
-            if (wasi != null && lost == null) {
+            if (wasi != null) {
                 wasi.close();
             }
             instance = null;
@@ -408,9 +397,6 @@ final class Worker {
         if (session.started) {
             throw new ProtocolError("the session already had its instantiate or run step");
         }
-        if (session.lost != null) {
-            return lostSession(session);
-        }
         session.started = true;
         WasiOptions options = wasiOptions(session, wasiConfig);
         WasiPreview1 wasi = WasiPreview1.builder().withOptions(options).build();
@@ -438,17 +424,6 @@ final class Worker {
                 continue;
             }
             result.implicitCalls.add(exportName(module, entries.get(i)));
-        }
-        if (guest.lost) {
-            session.lost = "its guest thread did not stop after the deadline";
-            result.outcome = deadline(session);
-            result.surfaced = lostSurfaced(session, where);
-            return result;
-        }
-        if (guest.timedOut) {
-            result.outcome = deadline(session);
-            result.surfaced = deadlineSurfaced(guest.error, "Instance.Builder.build()", where);
-            return result;
         }
         if (guest.error == null) {
             session.instance = guest.value;
@@ -479,9 +454,6 @@ final class Worker {
     }
 
     private StepResult call(Session session, JsonNode step) {
-        if (session.lost != null) {
-            return lostSession(session);
-        }
         StepResult result = new StepResult();
         Instance instance = session.instance;
         String name = text(step, "export");
@@ -496,23 +468,10 @@ final class Worker {
             return result;
         }
         FunctionType type = instance.exportType(name);
-        JsonNode args = step.path("args");
         JsonNode results = step.path("results");
-        List<String> argTypes = new ArrayList<>();
-        args.forEach(a -> argTypes.add(a.path("type").asText()));
         List<String> resultTypes = new ArrayList<>();
         results.forEach(r -> resultTypes.add(r.asText()));
-        List<String> params = typeNames(type.params());
         List<String> returns = typeNames(type.returns());
-        if (!params.equals(argTypes)) {
-            result.outcome =
-                    rejected(
-                            "call",
-                            "export " + name + " takes (" + String.join(", ", params)
-                                    + ") but the step passes (" + String.join(", ", argTypes) + ")",
-                            "harness");
-            return result;
-        }
         if (!returns.equals(resultTypes)) {
             result.outcome =
                     rejected(
@@ -523,6 +482,10 @@ final class Worker {
                             "harness");
             return result;
         }
+        // The arguments go to Chicory as the step gives them: an export function takes untyped
+        // longs and hands them to the engine without counting them, so a call that does not fit
+        // the export's type gets Chicory's own answer.
+        JsonNode args = step.path("args");
         long[] raw = new long[args.size()];
         for (int i = 0; i < raw.length; i++) {
             raw[i] = Values.fromWire(args.get(i));
@@ -531,18 +494,6 @@ final class Worker {
         GuestRun<long[]> guest = runGuest(session, () -> instance.export(name).apply(raw));
         session.tracker.takeEntries();
         String where = "export " + name;
-        if (guest.lost) {
-            session.lost = "its guest thread did not stop after the deadline";
-            session.instance = null;
-            result.outcome = deadline(session);
-            result.surfaced = lostSurfaced(session, where);
-            return result;
-        }
-        if (guest.timedOut) {
-            result.outcome = deadline(session);
-            result.surfaced = deadlineSurfaced(guest.error, "ExportFunction.apply()", where);
-            return result;
-        }
         if (guest.error == null) {
             long[] values = guest.value;
             ArrayNode out = json.createArrayNode();
@@ -624,9 +575,6 @@ final class Worker {
 
     /** The exported `memory`, or the refusal to answer with. */
     private Object exportedMemory(Session session) {
-        if (session.lost != null) {
-            return rejected("call", lostMessage(session), "harness");
-        }
         if (session.instance == null) {
             return rejected("call", "there is no instance", "harness");
         }
@@ -695,23 +643,17 @@ final class Worker {
     }
 
     /**
-     * The WASI functions of one instance, under both module names.
-     *
-     * <p>Chicory implements WASI preview 1 only ({@code @HostModule("wasi_snapshot_preview1")});
-     * it has no snapshot-0 implementation. Its generated factory takes the module name, so the
-     * same preview1 functions are also offered as {@code wasi_unstable} (as the wazero CLI
-     * does). The two snapshots agree on most signatures and layouts, not all (e.g. filestat and
-     * whence): a wasi_unstable module gets preview1 semantics.
+     * The WASI functions of one instance: what Chicory's {@code WasiPreview1.toHostFunctions()}
+     * offers, under {@code wasi_snapshot_preview1} only. Chicory has no snapshot-0
+     * ({@code wasi_unstable}) implementation, so a module importing it does not link.
      *
      * <p>Each function is wrapped, without changing what it does, to note which failures came out
      * of WASI rather than out of wasm, and the code a guest passed to proc_exit.
      */
     private static ImportValues wasiImports(Session session, WasiPreview1 wasi) {
         ImportValues.Builder imports = ImportValues.builder();
-        for (String namespace : new String[] {PREVIEW1, UNSTABLE}) {
-            for (HostFunction function : WasiPreview1_ModuleFactory.toHostFunctions(wasi, namespace)) {
-                imports.addFunction(observed(session, function));
-            }
+        for (HostFunction function : wasi.toHostFunctions()) {
+            imports.addFunction(observed(session, function));
         }
         return imports.build();
     }
@@ -730,9 +672,7 @@ final class Worker {
                     try {
                         return function.handle().apply(instance, args);
                     } catch (Throwable t) {
-                        synchronized (session.importFailures) {
-                            session.importFailures.put(t, qualified);
-                        }
+                        session.importFailures.put(t, qualified);
                         throw t;
                     }
                 });
@@ -752,23 +692,16 @@ final class Worker {
         return new ByteBufferMemory(new MemoryLimits(limits.initialPages(), maximum, limits.shared()));
     }
 
-    // ---- guest threads and deadlines ------------------------------------------------------------
+    // ---- guest threads --------------------------------------------------------------------------
 
     static final class GuestRun<T> {
         T value;
         Throwable error;
-        /** The deadline passed and the thread was interrupted. */
-        boolean timedOut;
-        /** The thread had not ended twice the deadline after it started. */
-        boolean lost;
     }
 
     /**
-     * Runs guest code on a fresh thread with a big stack. After the deadline the thread is
-     * interrupted (Chicory's interpreter and compiled code check Thread.isInterrupted() at calls
-     * and at {@code br}, and throw ChicoryInterruptedException); if it still runs at twice the
-     * deadline it is abandoned and the session lost. Every step gets a new thread, so an
-     * abandoned one never delays another step.
+     * Runs guest code on a fresh thread with a big stack and waits for it to end, however long
+     * that takes: a step's time limit is the Rust side's, not the worker's.
      */
     private static <T> GuestRun<T> runGuest(Session session, Callable<T> body) {
         GuestRun<T> run = new GuestRun<>();
@@ -787,75 +720,12 @@ final class Worker {
         thread.setDaemon(true);
         thread.start();
         try {
-            if (session.deadlineMs > 0) {
-                thread.join(session.deadlineMs);
-                if (thread.isAlive()) {
-                    run.timedOut = true;
-                    thread.interrupt();
-                    thread.join(session.deadlineMs);
-                    run.lost = thread.isAlive();
-                }
-            } else {
-                thread.join();
-            }
+            thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("the request thread was interrupted", e);
         }
         return run;
-    }
-
-    private ObjectNode deadline(Session session) {
-        return trapped(
-                "deadline",
-                "the step ran past its deadline of " + session.deadlineMs
-                        + " ms; the thread was interrupted",
-                "harness");
-    }
-
-    private static String deadlineSurfaced(Throwable error, String api, String where) {
-        if (error == null) {
-            return api + " returned by itself after Thread.interrupt() (" + where + ")";
-        }
-        if (isInterruption(error)) {
-            return simpleName(error) + "(" + messageOf(error) + ") from " + api + " after Thread.interrupt() (" + where + ")";
-        }
-        return api + " ended after Thread.interrupt() with " + simpleName(error) + "(" + messageOf(error) + ") (" + where + ")";
-    }
-
-    private static String lostSurfaced(Session session, String where) {
-        return "the guest thread was still running " + (2 * session.deadlineMs)
-                + " ms after it started, although interrupted at " + session.deadlineMs
-                + " ms (" + where + "); it was abandoned and the session is lost";
-    }
-
-    private static String lostMessage(Session session) {
-        return "the session is lost: " + session.lost;
-    }
-
-    private StepResult lostSession(Session session) {
-        StepResult result = new StepResult();
-        result.outcome = rejected("call", lostMessage(session), "harness");
-        return result;
-    }
-
-    /** Whether a failure is how Chicory (or Java I/O) reports a thread interruption. */
-    static boolean isInterruption(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof ChicoryInterruptedException
-                    || t instanceof InterruptedException
-                    || t instanceof InterruptedIOException
-                    || t instanceof ClosedByInterruptException) {
-                return true;
-            }
-            if (t instanceof ChicoryException && "Thread interrupted".equals(t.getMessage())) {
-                return true;
-            }
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return false;
     }
 
     // ---- outcomes -------------------------------------------------------------------------------
@@ -872,10 +742,7 @@ final class Worker {
             String where,
             StepResult result) {
         String from = simpleName(error) + " from " + api;
-        String importName;
-        synchronized (session.importFailures) {
-            importName = importFailureOf(session.importFailures, error);
-        }
+        String importName = importFailureOf(session.importFailures, error);
         if (error instanceof WasiExitException) {
             result.outcome = exited(((WasiExitException) error).exitCode());
             result.surfaced = "WasiExitException";

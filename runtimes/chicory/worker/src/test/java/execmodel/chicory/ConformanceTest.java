@@ -65,7 +65,7 @@ class ConformanceTest {
             assertFalse(child.request(garbage).path("ok").asBoolean());
             child.load("m", MODULE);
             ObjectNode open = JSON.createObjectNode().put("op", "open").put("session", "s").put("module", "m");
-            open.put("outputBytes", 1 << 20).put("memoryBytes", 64L << 20).put("deadlineMs", 5000);
+            open.put("outputBytes", 1 << 20).put("memoryBytes", 64L << 20);
             assertTrue(child.request(open).path("ok").asBoolean());
 
             ObjectNode run = child.instantiate();

@@ -53,14 +53,13 @@ class WorkerTest {
             return request(load);
         }
 
-        void open(String session, String module, long memoryBytes, long deadlineMs) {
+        void open(String session, String module, long memoryBytes) {
             ObjectNode open = JSON.createObjectNode();
             open.put("op", "open");
             open.put("session", session);
             open.put("module", module);
             open.put("outputBytes", 1 << 16);
             open.put("memoryBytes", memoryBytes);
-            open.put("deadlineMs", deadlineMs);
             assertTrue(request(open).path("ok").asBoolean());
         }
 
@@ -132,30 +131,10 @@ class WorkerTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"interpreter", "compiler"})
-    void infiniteLoopEndsAtTheDeadline(String engine) {
-        Driver d = new Driver(engine);
-        d.load("m", "wat/infinite_loop.wasm");
-        d.open("s", "m", 64L << 20, 300);
-        assertOutcome(d.start("s", "instantiate", List.of("infinite_loop.wasm"), Map.of()), "returned", null, null);
-        long started = System.nanoTime();
-        JsonNode reply = d.call("s", "_start");
-        long ms = (System.nanoTime() - started) / 1_000_000;
-        assertOutcome(reply, "trapped", "trap", "deadline");
-        assertEquals("harness", reply.path("outcome").path("by").asText());
-        assertEquals(
-                "the step ran past its deadline of 300 ms; the thread was interrupted",
-                reply.path("outcome").path("message").asText());
-        assertTrue(ms < 1000, "took " + ms + " ms");
-        assertTrue(reply.path("hasInstance").asBoolean(), "the interrupt stopped it: the session is not lost");
-        assertTrue(reply.path("surfaced").asText().startsWith("ChicoryInterruptedException(Thread interrupted)"), reply.toString());
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"interpreter", "compiler"})
     void exit1000UnderRun(String engine) {
         Driver d = new Driver(engine);
         d.load("m", "wat/exit_1000.wasm");
-        d.open("s", "m", 64L << 20, 5000);
+        d.open("s", "m", 64L << 20);
         JsonNode reply = d.start("s", "run", List.of("exit_1000.wasm"), Map.of());
         assertOutcome(reply, "exited", "code", "1000");
         assertEquals("[\"_start\"]", reply.path("implicitCalls").toString());
@@ -168,7 +147,7 @@ class WorkerTest {
     void stackOverflowTraps(String engine) {
         Driver d = new Driver(engine);
         d.load("m", "wat/stack_overflow.wasm");
-        d.open("s", "m", 64L << 20, 10000);
+        d.open("s", "m", 64L << 20);
         JsonNode reply = d.start("s", "run", List.of("stack_overflow.wasm"), Map.of());
         assertOutcome(reply, "trapped", "trap", "stack-overflow");
         assertEquals("runtime", reply.path("outcome").path("by").asText());
@@ -181,7 +160,7 @@ class WorkerTest {
     void memoryBombStopsAtTheCap(String engine) {
         Driver d = new Driver(engine);
         d.load("m", "wat/memory_bomb.wasm");
-        d.open("s", "m", 64L << 20, 10000);
+        d.open("s", "m", 64L << 20);
         d.start("s", "instantiate", List.of("memory_bomb.wasm"), Map.of());
         // memory.grow returned -1 at the cap, so the loop ended and `unreachable` ran.
         JsonNode reply = d.call("s", "_start");
@@ -192,18 +171,37 @@ class WorkerTest {
         assertEquals("1024", pages.path("outcome").path("values").get(0).path("bits").asText());
     }
 
+    /** The worker sets no time limit: a deadlineMs an older adapter still sends changes nothing. */
+    @ParameterizedTest
+    @ValueSource(strings = {"interpreter", "compiler"})
+    void deadlineMsInOpenIsIgnored(String engine) {
+        Driver d = new Driver(engine);
+        d.load("m", "wat/memory_bomb.wasm");
+        ObjectNode open = JSON.createObjectNode();
+        open.put("op", "open");
+        open.put("session", "s");
+        open.put("module", "m");
+        open.put("outputBytes", 1 << 16);
+        open.put("memoryBytes", 64L << 20);
+        open.put("deadlineMs", 1);
+        assertTrue(d.request(open).path("ok").asBoolean());
+        d.start("s", "instantiate", List.of("memory_bomb.wasm"), Map.of());
+        // Growing to the cap a page at a time takes far longer than 1 ms.
+        assertOutcome(d.call("s", "_start"), "trapped", "trap", "unreachable");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"interpreter", "compiler"})
     void commandEchoPrintsArgsAndEnv(String engine) {
         Driver d = new Driver(engine);
         d.load("m", "c/command_echo.wasm");
-        d.open("s", "m", 64L << 20, 10000);
+        d.open("s", "m", 64L << 20);
         JsonNode reply = d.start("s", "run", List.of("prog", "a b", ""), Map.of("GREETING", "hi there"));
         assertOutcome(reply, "returned", null, null);
         assertEquals("argv[0]=prog\nargv[1]=a b\nargv[2]=\nGREETING=hi there\n", stdout(reply));
         assertEquals("[\"_start\"]", reply.path("implicitCalls").toString());
 
-        d.open("t", "m", 64L << 20, 10000);
+        d.open("t", "m", 64L << 20);
         assertOutcome(d.start("t", "instantiate", List.of("command_echo.wasm"), Map.of("EXIT_CODE", "-1")), "returned", null, null);
         JsonNode exit = d.call("t", "_start");
         assertOutcome(exit, "exited", "code", "-1");
@@ -221,22 +219,60 @@ class WorkerTest {
         open.put("module", "m");
         open.put("outputBytes", 5);
         open.put("memoryBytes", 64L << 20);
-        open.put("deadlineMs", 10000);
         d.request(open);
         JsonNode reply = d.start("s", "run", List.of("prog"), Map.of());
         assertEquals("argv[", stdout(reply));
         assertEquals("argv[0]=prog\n".length() - 5, reply.path("stdoutDropped").asInt());
     }
 
+    /** Chicory's WASI (WasiPreview1.toHostFunctions()) is wasi_snapshot_preview1 only. */
     @ParameterizedTest
     @ValueSource(strings = {"interpreter", "compiler"})
-    void wasiUnstableLinksToPreview1(String engine) {
+    void wasiUnstableIsNoChicoryModule(String engine) {
         Driver d = new Driver(engine);
         d.load("m", "wat/wasi_unstable.wasm");
-        d.open("s", "m", 64L << 20, 10000);
+        d.open("s", "m", 64L << 20);
         JsonNode reply = d.start("s", "run", List.of("wasi_unstable.wasm"), Map.of());
-        assertOutcome(reply, "returned", null, null);
-        assertEquals("unstable\n", stdout(reply));
+        assertOutcome(reply, "rejected", "stage", "link");
+        assertEquals("runtime", reply.path("outcome").path("by").asText());
+        assertEquals(
+                "unknown import, could not find host function for import number: 0 named wasi_unstable.fd_write",
+                reply.path("outcome").path("message").asText());
+        assertEquals("", stdout(reply));
+    }
+
+    /**
+     * A call whose arguments do not fit the export's type still goes to Chicory: the interpreter
+     * reads a missing parameter as 0, the compiled code indexes past the empty argument array,
+     * and both take an i32 where an i64 is declared as the long it is.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"interpreter", "compiler"})
+    void argumentsThatDoNotFitAreChicorysToAnswer(String engine) {
+        Driver d = new Driver(engine);
+        d.load("m", "wat/start_with_params.wasm");
+        d.open("s", "m", 64L << 20);
+        assertOutcome(d.start("s", "instantiate", List.of("start_with_params.wasm"), Map.of()), "returned", null, null);
+        JsonNode reply = d.call("s", "_start");
+        if (engine.equals("interpreter")) {
+            assertOutcome(reply, "exited", "code", "0");
+        } else {
+            assertOutcome(reply, "crashed", "message", "java.lang.ArrayIndexOutOfBoundsException: Index 0 out of bounds for length 0");
+            assertEquals("ArrayIndexOutOfBoundsException from ExportFunction.apply() (export _start)", reply.path("surfaced").asText());
+        }
+        assertTrue(reply.path("hasInstance").asBoolean());
+
+        d.load("t", "wat/typed_values.wasm");
+        d.open("t1", "t", 64L << 20);
+        d.start("t1", "instantiate", List.of("typed_values.wasm"), Map.of());
+        ObjectNode add = JSON.createObjectNode();
+        add.put("do", "call");
+        add.put("export", "add_i64");
+        add.putArray("args")
+                .add(JSON.createObjectNode().put("type", "i32").put("bits", "1"))
+                .add(JSON.createObjectNode().put("type", "i32").put("bits", "2"));
+        add.putArray("results").add("i64");
+        assertEquals("[{\"type\":\"i64\",\"bits\":\"3\"}]", d.step("t1", add).path("outcome").path("values").toString());
     }
 
     @ParameterizedTest
@@ -244,7 +280,7 @@ class WorkerTest {
     void startSectionRunsUnderInstantiate(String engine) {
         Driver d = new Driver(engine);
         d.load("m", "wat/start_section.wasm");
-        d.open("s", "m", 64L << 20, 10000);
+        d.open("s", "m", 64L << 20);
         JsonNode first = d.start("s", "instantiate", List.of("start_section.wasm"), Map.of());
         assertOutcome(first, "returned", null, null);
         assertEquals("start section\n", stdout(first));
@@ -258,20 +294,18 @@ class WorkerTest {
     void linkErrorsAndHarnessRefusals(String engine) {
         Driver d = new Driver(engine);
         d.load("u", "wat/unknown_import.wasm");
-        d.open("s", "u", 64L << 20, 10000);
+        d.open("s", "u", 64L << 20);
         JsonNode link = d.start("s", "run", List.of("x"), Map.of());
         assertOutcome(link, "rejected", "stage", "link");
         assertEquals("runtime", link.path("outcome").path("by").asText());
         assertTrue(link.path("outcome").path("message").asText().contains("fd_frobnicate"));
 
         d.load("t", "wat/typed_values.wasm");
-        d.open("t1", "t", 64L << 20, 10000);
+        d.open("t1", "t", 64L << 20);
         d.start("t1", "instantiate", List.of("x"), Map.of());
         JsonNode missing = d.call("t1", "nope");
         assertOutcome(missing, "rejected", "stage", "call");
         assertEquals("the instance has no exported function nope", missing.path("outcome").path("message").asText());
-        JsonNode wrongArgs = d.call("t1", "add_i64");
-        assertEquals("export add_i64 takes (i64, i64) but the step passes ()", wrongArgs.path("outcome").path("message").asText());
 
         ObjectNode swap = JSON.createObjectNode();
         swap.put("do", "call");

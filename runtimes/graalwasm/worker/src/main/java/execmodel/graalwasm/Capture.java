@@ -11,7 +11,7 @@ import java.io.OutputStream;
  * wraps {@code Env.out()}/{@code Env.err()}, which the polyglot layer connects to the streams given
  * to {@code Context.Builder.out/err}). The guest always sees a complete write: the cap is the
  * harness's, not an I/O error. Writes come from the guest thread, takes from the request thread
- * (and a guest thread that outlived its deadline may still be writing), hence the locking.
+ * once it has joined that thread: no lock is needed.
  */
 final class Capture extends OutputStream {
     private long left;
@@ -23,7 +23,7 @@ final class Capture extends OutputStream {
     }
 
     @Override
-    public synchronized void write(int b) {
+    public void write(int b) {
         if (left > 0) {
             pending.write(b);
             left--;
@@ -33,7 +33,7 @@ final class Capture extends OutputStream {
     }
 
     @Override
-    public synchronized void write(byte[] data, int offset, int length) {
+    public void write(byte[] data, int offset, int length) {
         int keep = (int) Math.min(length, left);
         pending.write(data, offset, keep);
         left -= keep;
@@ -41,7 +41,7 @@ final class Capture extends OutputStream {
     }
 
     /** What was kept since the last take, and how many bytes were dropped meanwhile. */
-    synchronized Taken take() {
+    Taken take() {
         Taken taken = new Taken(pending.toByteArray(), dropped);
         pending = new ByteArrayOutputStream();
         dropped = 0;

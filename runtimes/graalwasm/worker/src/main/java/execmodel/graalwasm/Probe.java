@@ -16,12 +16,12 @@ import java.util.List;
 /**
  * {@code --probe}: runs each module through the protocol handler three ways (run; instantiate
  * then call _start; instantiate then call _initialize, the last two only when the module exports
- * that name) and prints one line per way. A reading aid, not part of the protocol.
+ * that name) and prints one line per way. A reading aid, not part of the protocol. Nothing bounds
+ * a step: a module that never returns holds the probe until it is stopped.
  */
 final class Probe {
     static final long OUTPUT_BYTES = 1 << 16;
     static final long MEMORY_BYTES = 64L << 20;
-    static final long DEADLINE_MS = Long.getLong("execmodel.probe.deadlineMs", 1000);
 
     private Probe() {}
 
@@ -63,7 +63,6 @@ final class Probe {
                 open.put("module", module);
                 open.put("outputBytes", OUTPUT_BYTES);
                 open.put("memoryBytes", MEMORY_BYTES);
-                open.put("deadlineMs", DEADLINE_MS);
                 request(worker, json, open);
                 ObjectNode wasi = json.createObjectNode();
                 wasi.putArray("args").add(base);

@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * What the worker needs to know of a module's binary, read by the worker itself: the polyglot
- * API gives exported functions as bare executables, without their wasm types, so the signatures
- * (for checking a call step's values) come from the module's own type, import, function and
+ * API gives exported functions as bare executables, without their wasm types, so the result
+ * types (to read what a call returns) come from the module's own type, import, function and
  * export sections. Only modules GraalWasm has already validated at load are read here.
  *
  * <p>It also rewrites the memory section for the session's memory cap ({@link #capMemories}):
@@ -22,13 +22,11 @@ import java.util.Map;
 final class WasmInfo {
     static final long PAGE_BYTES = 65536;
 
-    /** A function type: wasm value type names. */
+    /** A function type's results: wasm value type names. */
     static final class FuncType {
-        final List<String> params;
         final List<String> results;
 
-        FuncType(List<String> params, List<String> results) {
-            this.params = params;
+        FuncType(List<String> results) {
             this.results = results;
         }
     }
@@ -117,15 +115,14 @@ final class WasmInfo {
                 throw new IllegalArgumentException(
                         String.format("type form 0x%02x is not read by the worker", form));
             }
-            List<String> params = new ArrayList<>();
             for (long p = s.u32(); p > 0; p--) {
-                params.add(s.valType());
+                s.valType();
             }
             List<String> results = new ArrayList<>();
             for (long r = s.u32(); r > 0; r--) {
                 results.add(s.valType());
             }
-            types.add(new FuncType(params, results));
+            types.add(new FuncType(results));
         }
     }
 

@@ -16,7 +16,6 @@ import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteOrder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
@@ -25,8 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
 import org.graalvm.polyglot.EnvironmentAccess;
@@ -38,8 +36,9 @@ import org.graalvm.polyglot.io.IOAccess;
 
 /**
  * The protocol handler: one request line in, one reply line out (docs/worker-protocol.md,
- * version 2). Requests are handled one at a time; guest code runs on a thread of its own per step
- * so that the step's deadline can interrupt it.
+ * version 2). Requests are handled one at a time; guest code runs on a thread of its own per step,
+ * for its stack ({@link #GUEST_STACK_BYTES}). The worker sets no time limit: the Rust side bounds
+ * a step by the CPU time of this process and kills it when the step's budget is spent.
  *
  * <p>What GraalWasm 25.0.2 decides, and where. The links are to the vm-25.0.2 tag of oracle/graal;
  * the lines were read in wasm-language-25.0.2-sources.jar from Maven Central, the same release.
@@ -181,11 +180,7 @@ final class Worker {
             session.close();
         }
         sessions.clear();
-        try {
-            engine.close(true);
-        } catch (RuntimeException e) {
-            // an abandoned guest thread may hold a context
-        }
+        engine.close(true);
     }
 
     // ---- one line -------------------------------------------------------------------------------
@@ -339,9 +334,7 @@ final class Worker {
         }
         long outputBytes = request.path("outputBytes").asLong(0);
         long memoryBytes = request.path("memoryBytes").asLong(0);
-        long deadlineMs = request.path("deadlineMs").asLong(0);
-        sessions.put(
-                name, new Session(name, loaded, outputBytes, memoryBytes, Math.max(deadlineMs, 0)));
+        sessions.put(name, new Session(name, loaded, outputBytes, memoryBytes));
     }
 
     private Session sessionOf(JsonNode request) {
@@ -361,25 +354,21 @@ final class Worker {
         final String name;
         final Loaded loaded;
         final long memoryBytes;
-        final long deadlineMs;
         final Capture stdout;
         final Capture stderr;
         boolean started;
         Context context;
-        /** Whether the context was closed (by proc_exit, or cancelled at a deadline). */
+        /** Whether the context was closed (by proc_exit). */
         boolean contextClosed;
-        /** Why an instance this session had is gone, for the refusals that follow. */
+        /** What closed the context, for the refusals of a session left with no instance. */
         String gone;
         Value instance;
         Value exports;
-        /** Set when a guest thread did not stop after its deadline: nothing more can run here. */
-        String lost;
 
-        Session(String name, Loaded loaded, long outputBytes, long memoryBytes, long deadlineMs) {
+        Session(String name, Loaded loaded, long outputBytes, long memoryBytes) {
             this.name = name;
             this.loaded = loaded;
             this.memoryBytes = memoryBytes;
-            this.deadlineMs = deadlineMs;
             this.stdout = new Capture(outputBytes);
             this.stderr = new Capture(outputBytes);
         }
@@ -392,34 +381,23 @@ final class Worker {
             return memoryBytes / PAGE_BYTES;
         }
 
-        void dropInstance() {
+        void close() {
             instance = null;
             exports = null;
-        }
-
-        void close() {
-            dropInstance();
             Context c = context;
             context = null;
             if (c == null || contextClosed) {
                 return;
             }
-            if (lost != null) {
-                // Its guest thread is still inside: cancel it, without waiting for it.
-                Thread closer = new Thread(() -> closeQuietly(c, true), "close-" + name);
-                closer.setDaemon(true);
-                closer.start();
-                return;
-            }
-            closeQuietly(c, false);
+            closeQuietly(c);
         }
     }
 
-    static void closeQuietly(Context context, boolean cancel) {
+    static void closeQuietly(Context context) {
         try {
-            context.close(cancel);
+            context.close();
         } catch (PolyglotException | IllegalStateException e) {
-            // After proc_exit close() rethrows the exit; a cancelled context is already closed.
+            // After proc_exit close() rethrows the exit.
         }
     }
 
@@ -444,13 +422,13 @@ final class Worker {
                 result = call(session, step);
                 break;
             case "memory":
-                result = memoryPages(session);
+                result = memoryAccess(session, () -> memoryPages(session));
                 break;
             case "write":
-                result = writeMemory(session, step);
+                result = memoryAccess(session, () -> writeMemory(session, step));
                 break;
             case "read":
-                result = readMemory(session, step);
+                result = memoryAccess(session, () -> readMemory(session, step));
                 break;
             default:
                 throw new ProtocolError("unknown step " + quote(what));
@@ -478,9 +456,9 @@ final class Worker {
 
     /** What the guest thread of an instantiate or run step got to. */
     static final class Started {
-        volatile Value instance;
-        volatile Value exports;
-        volatile String entry;
+        Value instance;
+        Value exports;
+        String entry;
     }
 
     /**
@@ -496,9 +474,6 @@ final class Worker {
     private StepResult instantiate(Session session, boolean run, JsonNode wasiConfig) {
         if (session.started) {
             throw new ProtocolError("the session already had its instantiate or run step");
-        }
-        if (session.lost != null) {
-            return lostSession(session);
         }
         session.started = true;
         StepResult result = new StepResult();
@@ -566,22 +541,6 @@ final class Worker {
                 started.instance == null
                         ? "in module.newInstance()"
                         : started.entry == null ? "after module.newInstance()" : "in " + started.entry + ", executed after module.newInstance()";
-        if (guest.lost) {
-            session.lost = "its guest thread did not stop after the deadline";
-            result.outcome = deadline(session);
-            result.surfaced = lostSurfaced(session, where);
-            return result;
-        }
-        if (guest.timedOut) {
-            if (!guest.cancelled && !isExit(guest.error) && started.instance != null) {
-                session.instance = started.instance;
-                session.exports = started.exports;
-            }
-            noteClosed(session, guest);
-            result.outcome = deadline(session);
-            result.surfaced = deadlineSurfaced(guest, where);
-            return result;
-        }
         if (guest.error == null) {
             session.instance = started.instance;
             session.exports = started.exports;
@@ -594,7 +553,7 @@ final class Worker {
             }
             return result;
         }
-        // A trap in the entry point leaves the instance as it is: the context is still open.
+        // A trap or an exit in the entry point leaves the instance (an exit closes its context).
         if (started.instance != null) {
             session.instance = started.instance;
             session.exports = started.exports;
@@ -649,9 +608,6 @@ final class Worker {
     }
 
     private StepResult call(Session session, JsonNode step) {
-        if (session.lost != null) {
-            return lostSession(session);
-        }
         StepResult result = new StepResult();
         String name = text(step, "export");
         if (session.instance == null) {
@@ -664,21 +620,9 @@ final class Worker {
                     rejected("call", "the instance has no exported function " + name, "harness");
             return result;
         }
-        JsonNode args = step.path("args");
         JsonNode results = step.path("results");
-        List<String> argTypes = new ArrayList<>();
-        args.forEach(a -> argTypes.add(a.path("type").asText()));
         List<String> resultTypes = new ArrayList<>();
         results.forEach(r -> resultTypes.add(r.asText()));
-        if (!type.params.equals(argTypes)) {
-            result.outcome =
-                    rejected(
-                            "call",
-                            "export " + name + " takes (" + String.join(", ", type.params)
-                                    + ") but the step passes (" + String.join(", ", argTypes) + ")",
-                            "harness");
-            return result;
-        }
         if (!type.results.equals(resultTypes)) {
             result.outcome =
                     rejected(
@@ -689,28 +633,24 @@ final class Worker {
                             "harness");
             return result;
         }
+        // The arguments go to GraalWasm as the step gives them, however many and of whatever
+        // type: Value.execute() checks them against the export's type itself.
+        JsonNode args = step.path("args");
         Object[] raw = new Object[args.size()];
         for (int i = 0; i < raw.length; i++) {
             raw[i] = Values.fromWire(args.get(i));
         }
-        Value function = session.exports.getMember(name);
-        GuestRun<Value> guest = runGuest(session, () -> function.execute(raw));
+        Value exports = session.exports;
+        // getMember too: on a context proc_exit closed, every use of the instance rethrows the exit.
+        GuestRun<Value> guest = runGuest(session, () -> exports.getMember(name).execute(raw));
         String where = "export " + name;
-        if (guest.lost) {
-            session.lost = "its guest thread did not stop after the deadline";
-            session.dropInstance();
-            result.outcome = deadline(session);
-            result.surfaced = lostSurfaced(session, where);
-            return result;
-        }
-        if (guest.timedOut) {
-            noteClosed(session, guest);
-            result.outcome = deadline(session);
-            result.surfaced = deadlineSurfaced(guest, where);
-            return result;
-        }
         if (guest.error == null) {
             result.outcome = returned(resultValues(type, guest.value));
+            return result;
+        }
+        if (isApiRefusal(guest.error)) {
+            result.outcome = rejected("call", messageOf(guest.error), "runtime");
+            result.surfaced = simpleName(guest.error) + " from Value.execute() of the " + name + " export; no guest code ran";
             return result;
         }
         classifyFailure(session, guest.error, true, "Value.execute()", where, result);
@@ -733,6 +673,23 @@ final class Worker {
             }
         }
         return out;
+    }
+
+    /**
+     * A host access of the exported memory. It runs no guest code, so the only exit that can
+     * come out of it is the one GraalWasm rethrows on every use of a context proc_exit closed.
+     */
+    private StepResult memoryAccess(Session session, Supplier<StepResult> access) {
+        try {
+            return access.get();
+        } catch (PolyglotException e) {
+            if (!e.isExit()) {
+                throw e;
+            }
+            StepResult result = new StepResult();
+            classifyFailure(session, e, false, "Value.getMember(\"memory\")", "the exported memory", result);
+            return result;
+        }
     }
 
     private StepResult memoryPages(Session session) {
@@ -815,15 +772,12 @@ final class Worker {
         return result;
     }
 
-    /** The exported `memory` (a polyglot buffer), or the refusal to answer with. */
     private static String goneReason(Session session) {
         return session.gone == null ? "" : " (" + session.gone + ")";
     }
 
+    /** The exported `memory` (a polyglot buffer), or the refusal to answer with. */
     private Object exportedMemory(Session session) {
-        if (session.lost != null) {
-            return rejected("call", lostMessage(session), "harness");
-        }
         if (session.instance == null) {
             return rejected("call", "there is no instance" + goneReason(session), "harness");
         }
@@ -895,30 +849,19 @@ final class Worker {
         }
     }
 
-    // ---- guest threads and deadlines ------------------------------------------------------------
+    // ---- guest threads --------------------------------------------------------------------------
 
     static final class GuestRun<T> {
         T value;
         Throwable error;
-        /** The deadline passed and the context was interrupted. */
-        boolean timedOut;
-        /** Context.interrupt did not stop it in time: the context was cancelled (closed). */
-        boolean cancelled;
-        /** The thread had not ended twice the deadline after it started. */
-        boolean lost;
     }
 
     /**
-     * Runs guest code on a fresh thread with a big stack. At the deadline the request thread calls
-     * {@code Context.interrupt(timeout)}, which stops the guest at its next Truffle safepoint and
-     * leaves the context (and the instance) usable; if that has not worked within half a deadline
-     * more, {@code Context.close(true)} cancels the context. A thread still running at twice the
-     * deadline is abandoned and the session lost. Every step gets a new thread, so an abandoned one
-     * never delays another step.
+     * Runs guest code on a fresh thread with a big stack and waits for it to end, however long
+     * that takes: a step's time limit is the Rust side's, not the worker's.
      */
     private static <T> GuestRun<T> runGuest(Session session, Callable<T> body) {
         GuestRun<T> run = new GuestRun<>();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread thread =
                 new Thread(
                         null,
@@ -926,102 +869,20 @@ final class Worker {
                             try {
                                 run.value = body.call();
                             } catch (Throwable t) {
-                                failure.set(t);
+                                run.error = t;
                             }
                         },
                         "guest-" + session.name,
                         GUEST_STACK_BYTES);
         thread.setDaemon(true);
-        long started = System.nanoTime();
         thread.start();
         try {
-            if (session.deadlineMs > 0) {
-                thread.join(session.deadlineMs);
-                if (thread.isAlive()) {
-                    run.timedOut = true;
-                    long grace = Math.max(session.deadlineMs / 2, 50);
-                    try {
-                        session.context.interrupt(Duration.ofMillis(grace));
-                    } catch (TimeoutException e) {
-                        run.cancelled = true;
-                        Context context = session.context;
-                        Thread closer = new Thread(() -> closeQuietly(context, true), "cancel-" + session.name);
-                        closer.setDaemon(true);
-                        closer.start();
-                    } catch (RuntimeException e) {
-                        // The context is closing by itself (an exit on the way out).
-                    }
-                    long left = 2 * session.deadlineMs - (System.nanoTime() - started) / 1_000_000;
-                    thread.join(Math.max(left, 1));
-                    run.lost = thread.isAlive();
-                }
-            } else {
-                thread.join();
-            }
+            thread.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("the request thread was interrupted", e);
         }
-        run.error = failure.get();
         return run;
-    }
-
-    private static boolean isExit(Throwable error) {
-        return error instanceof PolyglotException && ((PolyglotException) error).isExit();
-    }
-
-    /** After a deadline: whether the cancel (or an exit on the way out) closed the context. */
-    private static void noteClosed(Session session, GuestRun<?> guest) {
-        if (guest.cancelled) {
-            session.contextClosed = true;
-            session.dropInstance();
-            session.gone = "Context.close(true) cancelled its polyglot context at the deadline";
-        } else if (isExit(guest.error)) {
-            session.contextClosed = true;
-            session.dropInstance();
-            session.gone = "proc_exit(" + ((PolyglotException) guest.error).getExitStatus() + ") closed its polyglot context";
-        }
-    }
-
-    private ObjectNode deadline(Session session) {
-        return trapped(
-                "deadline",
-                "the step ran past its deadline of " + session.deadlineMs
-                        + " ms; the context was interrupted",
-                "harness");
-    }
-
-    private static String deadlineSurfaced(GuestRun<?> guest, String where) {
-        String how =
-                guest.cancelled
-                        ? "Context.interrupt() timed out, so Context.close(true) cancelled the context"
-                        : "after Context.interrupt()";
-        Throwable error = guest.error;
-        if (error == null) {
-            return "the step returned by itself " + how + " (" + where + ")";
-        }
-        if (error instanceof PolyglotException) {
-            PolyglotException pe = (PolyglotException) error;
-            String flag = pe.isInterrupted() ? "isInterrupted()" : pe.isCancelled() ? "isCancelled()" : pe.isExit() ? "isExit()" : "";
-            return "PolyglotException " + flag + " (" + messageOf(pe) + ") " + how + " (" + where + ")";
-        }
-        return simpleName(error) + " (" + messageOf(error) + ") " + how + " (" + where + ")";
-    }
-
-    private static String lostSurfaced(Session session, String where) {
-        return "the guest thread was still running " + (2 * session.deadlineMs)
-                + " ms after it started, although interrupted at " + session.deadlineMs
-                + " ms (" + where + "); it was abandoned and the session is lost";
-    }
-
-    private static String lostMessage(Session session) {
-        return "the session is lost: " + session.lost;
-    }
-
-    private StepResult lostSession(Session session) {
-        StepResult result = new StepResult();
-        result.outcome = rejected("call", lostMessage(session), "harness");
-        return result;
     }
 
     // ---- outcomes -------------------------------------------------------------------------------
@@ -1046,10 +907,13 @@ final class Worker {
         PolyglotException pe = (PolyglotException) error;
         String message = messageOf(pe);
         if (pe.isExit()) {
-            session.contextClosed = true;
-            session.dropInstance();
-            session.gone = "proc_exit(" + pe.getExitStatus() + ") closed its polyglot context";
             result.outcome = exited(pe.getExitStatus());
+            if (session.contextClosed) {
+                result.surfaced = "PolyglotException.isExit() rethrown by the context closed at the earlier exit (" + where + ")";
+                return;
+            }
+            session.contextClosed = true;
+            session.gone = "proc_exit(" + pe.getExitStatus() + ") closed its polyglot context";
             result.surfaced = "PolyglotException isExit() from " + api + ", getExitStatus() " + pe.getExitStatus()
                     + " (" + where + "); proc_exit closed the context";
             return;
