@@ -22,6 +22,10 @@ struct Cli {
     /// The checkout holding `corpus/` and `expectations/` (default: the one this binary was built from).
     #[arg(long, global = true)]
     root: Option<PathBuf>,
+    /// Also print a line for each panic a runtime raised and the harness caught (each is already
+    /// the outcome of its step).
+    #[arg(long, short, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -246,8 +250,9 @@ enum BenchKind {
 }
 
 fn main() -> ExitCode {
-    harness::trials::runner::print_caught_panics_in_one_line();
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    harness::trials::runner::quiet_caught_panics(cli.verbose);
+    match run(cli) {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");

@@ -11,7 +11,7 @@ use libtest_mimic::{Arguments, Trial};
 
 fn main() -> ExitCode {
     let args = Arguments::from_args();
-    harness::trials::runner::print_caught_panics_in_one_line();
+    harness::trials::runner::quiet_caught_panics(false);
     let suite = match Suite::load(&harness::corpus::default_root()) {
         Ok(suite) => suite,
         Err(err) => {

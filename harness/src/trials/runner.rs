@@ -122,10 +122,16 @@ pub fn default_limits() -> Limits {
 }
 
 /// Runtimes panic on some guests (wasmer-wasix when a start section calls WASI); every step runs
-/// under `catch_unwind` and the panic becomes that trial's outcome or error, so a line naming the
-/// place is enough, instead of the default hook's message and backtrace in the middle of the matrix.
-pub fn print_caught_panics_in_one_line() {
-    std::panic::set_hook(Box::new(|info| {
+/// under `catch_unwind` and the panic becomes that trial's outcome or error, which the views show.
+/// So the terminal gets nothing, or with `verbose` a line naming the place, instead of the default
+/// hook's message and backtrace in the middle of the matrix. `EXECMODEL_VERBOSE=1` sets `verbose`
+/// where there is no flag (the test binary).
+pub fn quiet_caught_panics(verbose: bool) {
+    let verbose = verbose || std::env::var_os("EXECMODEL_VERBOSE").is_some_and(|value| value != "0");
+    std::panic::set_hook(Box::new(move |info| {
+        if !verbose {
+            return;
+        }
         let message = execmodel_contract::panic_message(info.payload());
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("note: caught a panic{place}: {message}");
