@@ -115,8 +115,9 @@ enum Command {
     /// and mark each result against the WASI application ABI. Exits 1 when the runtimes disagree.
     Probe {
         module: PathBuf,
-        /// Arguments passed to the module after argv[0] (the file name).
-        #[arg(long, num_args = 1.., allow_hyphen_values = true)]
+        /// Arguments for the guest after argv[0] (the file name): everything after `--`, as
+        /// `cargo run` and `wasmtime run` take them (`probe m.wasm --json -- -t 'hello world'`).
+        #[arg(last = true, value_name = "GUEST_ARGS")]
         args: Vec<String>,
         /// An environment variable for the guest (repeatable).
         #[arg(long = "env", value_name = "K=V", value_parser = parse_env)]

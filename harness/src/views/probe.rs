@@ -31,11 +31,43 @@ pub struct Probe {
     pub memory: bool,
     pub signatures_valid: bool,
     pub warnings: Vec<String>,
+    /// What the guest was given: `args` (argv, argv[0] first), `env`, the preopened directory
+    /// and the number of stdin bytes.
+    pub wasi: ProbedWasi,
     pub limits: ProbeLimits,
     pub runtimes: Vec<ProbedRuntime>,
     pub sequences: Vec<ProbedSequence>,
     /// Sequences whose outcomes differ between the runtimes that ran them.
     pub disagreements: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProbedWasi {
+    pub args: Vec<String>,
+    pub env: Vec<(String, String)>,
+    /// `{host, guest}` of the preopened directory, or null.
+    pub preopen: Option<ProbedPreopen>,
+    pub stdin_bytes: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProbedPreopen {
+    pub host: String,
+    pub guest: String,
+}
+
+impl ProbedWasi {
+    fn of(wasi: &WasiConfig) -> ProbedWasi {
+        ProbedWasi {
+            args: wasi.args.clone(),
+            env: wasi.env.clone(),
+            preopen: wasi.preopen.as_ref().map(|preopen| ProbedPreopen {
+                host: preopen.host_path.display().to_string(),
+                guest: preopen.guest_path.clone(),
+            }),
+            stdin_bytes: wasi.stdin.len(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -365,6 +397,7 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
         memory: c.memory,
         signatures_valid: c.signatures_valid,
         warnings: inspection.warnings.clone(),
+        wasi: ProbedWasi::of(&options.wasi),
         limits: ProbeLimits {
             budget_ms: options.limits.budget.as_millis() as u64,
             memory_bytes: options.limits.memory_bytes,
@@ -479,6 +512,7 @@ pub fn render_text(probe: &Probe) -> String {
     for warning in &probe.warnings {
         let _ = writeln!(out, "warning: {warning}");
     }
+    let _ = writeln!(out, "argv: {:?}", probe.wasi.args);
     let _ = writeln!(
         out,
         "limits: a budget of {} ms of CPU time per step, memory {} bytes, output {} bytes per stream",
