@@ -178,6 +178,12 @@ impl BudgetUse {
         BudgetUse { used, limit, unit }
     }
 
+    /// The units of work that stand for `budget` at a runtime's fixed rate of `per_second` (at
+    /// least one, so that a zero budget still ends the first instruction).
+    pub fn units_for(budget: Duration, per_second: u64) -> u64 {
+        ((budget.as_secs_f64() * per_second as f64) as u64).max(1)
+    }
+
     /// `used` of a `budget` of CPU time.
     pub fn cpu(used: Duration, budget: Duration) -> Self {
         BudgetUse::new(used.as_micros() as u64, budget.as_micros() as u64, BudgetUnit::CpuMicros)

@@ -33,7 +33,7 @@ pub const POINTS_PER_SECOND: u64 = 1 << 31;
 
 /// The metering budget of one step.
 pub fn points_for(budget: Duration) -> u64 {
-    ((budget.as_secs_f64() * POINTS_PER_SECOND as f64) as u64).max(1)
+    BudgetUse::units_for(budget, POINTS_PER_SECOND)
 }
 
 /// What `cost` and `BulkMetering` charge, for the module cache key: change it whenever either

@@ -27,7 +27,7 @@ use wasmi_wasi::wasi_common::Error as WasiError;
 pub const FUEL_PER_SECOND: u64 = 500_000_000;
 
 pub fn fuel_for(budget: Duration) -> u64 {
-    ((budget.as_secs_f64() * FUEL_PER_SECOND as f64) as u64).max(1)
+    BudgetUse::units_for(budget, FUEL_PER_SECOND)
 }
 
 /// Gives `store` a full budget for the guest code about to run.

@@ -15,7 +15,7 @@ use wasmtime::Store;
 pub const FUEL_PER_SECOND: u64 = 1 << 30;
 
 pub fn fuel_for(budget: Duration) -> u64 {
-    ((budget.as_secs_f64() * FUEL_PER_SECOND as f64) as u64).max(1)
+    BudgetUse::units_for(budget, FUEL_PER_SECOND)
 }
 
 /// Gives `store` a full budget for the step about to run.
