@@ -6,14 +6,14 @@
 //! tests share. The test driver (`tests/matrix.rs`) and the `execmodel` CLI (`main.rs`) are thin
 //! layers over this.
 
+pub mod bench;
 pub mod corpus;
 pub mod expectations;
+pub mod fuzz;
 pub mod trials;
 pub mod views;
-pub mod bench;
-pub mod fuzz;
 
-pub mod text;
 #[cfg(test)]
 mod testing;
+pub mod text;
 mod tidy;

@@ -275,11 +275,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Report { out, runtimes, lifecycle, all_runtimes, partition } => {
             let lifecycle = lifecycle.as_deref().map(harness::views::lifecycle::LifecycleBench::read).transpose()?;
-            let (report, run) = run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition, all_runtimes })?;
+            let (report, run) =
+                run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition, all_runtimes })?;
             let report = Report { lifecycle, ..report };
             report.write_dir(&out)?;
-            let part = partition.map_or(String::new(), |part| format!(" (part {part} of a run of {} trials)", run.partition.map_or(0, |(_, total)| total)));
-            println!("{}{part}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", report.summary, out.display());
+            let part = partition.map_or(String::new(), |part| {
+                format!(" (part {part} of a run of {} trials)", run.partition.map_or(0, |(_, total)| total))
+            });
+            println!(
+                "{}{part}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}",
+                report.summary,
+                out.display()
+            );
             for (runtime, why) in harness::views::report::answers::not_installed(&report) {
                 println!("not installed here: {runtime} — {why}");
             }
@@ -288,10 +295,16 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Answers { runtimes, report, all_runtimes, json } => {
             let report = match report {
                 Some(path) => Report::read(&path)?,
-                None => run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition: None, all_runtimes })?.0,
+                None => {
+                    run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition: None, all_runtimes })?
+                        .0
+                }
             };
             if report.answers.is_empty() {
-                bail!("no answers: the corpus has no {} (or the report was written without one)", harness::expectations::questions::FILE);
+                bail!(
+                    "no answers: the corpus has no {} (or the report was written without one)",
+                    harness::expectations::questions::FILE
+                );
             }
             if json {
                 println!("{}", serde_json::to_string_pretty(&report.answers)?);
@@ -301,10 +314,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Merge { out, parts } => {
-            let parts = parts.into_iter().map(|path| Report::read(&path).map(|report| (path, report))).collect::<anyhow::Result<Vec<_>>>()?;
+            let parts = parts
+                .into_iter()
+                .map(|path| Report::read(&path).map(|report| (path, report)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let report = harness::views::report::merge::merge(&parts)?;
             report.write_dir(&out)?;
-            println!("{} (merged from {} parts)\nwrote {}/{{report.json,report.md,index.html,junit.xml}}", report.summary, parts.len(), out.display());
+            println!(
+                "{} (merged from {} parts)\nwrote {}/{{report.json,report.md,index.html,junit.xml}}",
+                report.summary,
+                parts.len(),
+                out.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Diff { old, new, runtimes, details } => {
@@ -312,7 +333,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (Some(new), _) => (Report::read(&old)?, Report::read(&new)?),
                 (None, Some([older, newer])) => {
                     let report = Report::read(&old)?;
-                    let column = |name: &str| diff::column(&report, name, newer).map_err(|err| anyhow::anyhow!("{}: {err}", old.display()));
+                    let column = |name: &str| {
+                        diff::column(&report, name, newer).map_err(|err| anyhow::anyhow!("{}: {err}", old.display()))
+                    };
                     (column(older)?, column(newer)?)
                 }
                 _ => bail!("give two reports, or one report and --runtimes OLDER NEWER"),
@@ -337,8 +360,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let preopen = dir.as_deref().map(parse_dir).transpose()?;
             let options = probe::ProbeOptions {
-                wasi: execmodel_contract::WasiConfig { args: std::iter::once(name.clone()).chain(args).collect(), env, stdin, preopen },
-                limits: execmodel_contract::Limits { budget: std::time::Duration::from_millis(budget), memory_bytes: memory, output_bytes: output },
+                wasi: execmodel_contract::WasiConfig {
+                    args: std::iter::once(name.clone()).chain(args).collect(),
+                    env,
+                    stdin,
+                    preopen,
+                },
+                limits: execmodel_contract::Limits {
+                    budget: std::time::Duration::from_millis(budget),
+                    memory_bytes: memory,
+                    output_bytes: output,
+                },
                 calls,
             };
             // The corpus's deviation tables name known causes; a probe works without them.
@@ -362,12 +394,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 from,
                 time: time.map(std::time::Duration::from_secs),
                 out,
-                limits: execmodel_contract::Limits { budget: std::time::Duration::from_millis(budget), memory_bytes: 64 << 20, output_bytes: 64 << 10 },
+                limits: execmodel_contract::Limits {
+                    budget: std::time::Duration::from_millis(budget),
+                    memory_bytes: 64 << 20,
+                    output_bytes: 64 << 10,
+                },
                 shrink_attempts,
                 jobs: jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
             };
             let known = Suite::load(&root).ok();
-            let summary = harness::fuzz::run(&options, &select_runtimes(&runtimes)?, known.as_ref(), &|line| eprintln!("{line}"))?;
+            let summary = harness::fuzz::run(&options, &select_runtimes(&runtimes)?, known.as_ref(), &|line| {
+                eprintln!("{line}")
+            })?;
             print!("{}", harness::fuzz::render(&summary));
             println!("\nwrote {}/summary.md", options.out.display());
             Ok(if summary.harness_failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
@@ -386,7 +424,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench { what: BenchKind::Lifecycle { runtimes, quick, json } } => {
             let entries = if runtimes.is_empty() { lifecycle::default_entries() } else { select_runtimes(&runtimes)? };
             lifecycle::check_entries(&entries)?;
-            let settings = if quick { harness::views::lifecycle::Settings::QUICK } else { harness::views::lifecycle::Settings::FULL };
+            let settings = if quick {
+                harness::views::lifecycle::Settings::QUICK
+            } else {
+                harness::views::lifecycle::Settings::FULL
+            };
             let bench = lifecycle::measure(&entries, settings)?;
             if let Some(path) = json {
                 bench.write(&path)?;
@@ -410,8 +452,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Classify { module } => {
             let bytes = std::fs::read(&module).with_context(|| format!("reading {}", module.display()))?;
-            let inspection =
-                classify::inspect(&bytes).with_context(|| format!("{} is not a valid core wasm module", module.display()))?;
+            let inspection = classify::inspect(&bytes)
+                .with_context(|| format!("{} is not a valid core wasm module", module.display()))?;
             println!("{}", inspection.classification);
             for warning in &inspection.warnings {
                 println!("warning: {warning}");
@@ -430,7 +472,11 @@ struct Selection<'a> {
 }
 
 /// Run the matrix and make its report, trials tagged with the questions they answer.
-fn run_report(root: &std::path::Path, runtimes: &[String], selection: Selection) -> anyhow::Result<(Report, matrix::MatrixRun)> {
+fn run_report(
+    root: &std::path::Path,
+    runtimes: &[String],
+    selection: Selection,
+) -> anyhow::Result<(Report, matrix::MatrixRun)> {
     let plan = Plan::new(Suite::load(root)?, &select_runtimes(runtimes)?);
     let run = run_matrix(&plan, selection);
     let mut report = Report::from_run(&plan, &run);
@@ -447,7 +493,8 @@ fn run_matrix(plan: &Plan, Selection { jobs, filter, partition, all_runtimes }: 
     let bar = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
-            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}").unwrap_or_else(|_| ProgressStyle::default_bar()),
+            ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {wide_msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar
     });

@@ -10,10 +10,51 @@ pub struct Mutator {
 
 /// Pieces of the expectation syntax and of its values' edges.
 const TOKENS: &[&str] = &[
-    "[[scenario]]\n", "[[scenario.step]]\n", "[module]\n", "[scenario.step.deviation.wasmtime]\n", "expect = ",
-    "do = ", "\"", "'", "=", "[", "]", "{", "}", ",", "\n", "#", "\\", "\\u", "::", "(", ")", "->", "i32:", "i64:-",
-    "f32:nan", "f64:-0", "0x", "-1", "4294967296", "99999999999999999999", "é", "\u{0}", "version = 2\n", "trapped ",
-    "returned ", "exited ", "rejected ", "call ", " -> string", "string", "\"\"\"", "*", ".", "_start", "_initialize",
+    "[[scenario]]\n",
+    "[[scenario.step]]\n",
+    "[module]\n",
+    "[scenario.step.deviation.wasmtime]\n",
+    "expect = ",
+    "do = ",
+    "\"",
+    "'",
+    "=",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "\n",
+    "#",
+    "\\",
+    "\\u",
+    "::",
+    "(",
+    ")",
+    "->",
+    "i32:",
+    "i64:-",
+    "f32:nan",
+    "f64:-0",
+    "0x",
+    "-1",
+    "4294967296",
+    "99999999999999999999",
+    "é",
+    "\u{0}",
+    "version = 2\n",
+    "trapped ",
+    "returned ",
+    "exited ",
+    "rejected ",
+    "call ",
+    " -> string",
+    "string",
+    "\"\"\"",
+    "*",
+    ".",
+    "_start",
+    "_initialize",
 ];
 
 impl Mutator {
@@ -97,7 +138,11 @@ where
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| check(input))).map_err(|panic| {
         let message = execmodel_contract::panic_message(&*panic);
         let shown = format!("{input:?}");
-        let shown = if shown.len() > 2000 { format!("{}… ({} characters)", &shown[..shown.floor_char_boundary(2000)], shown.len()) } else { shown };
+        let shown = if shown.len() > 2000 {
+            format!("{}… ({} characters)", &shown[..shown.floor_char_boundary(2000)], shown.len())
+        } else {
+            shown
+        };
         format!("{what}, seed {seed}, iteration {iteration}: panicked: {message}\ninput: {shown}")
     })
 }

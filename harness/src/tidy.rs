@@ -122,7 +122,9 @@ mod tests {
         for (_, module, source) in &staged {
             for path in source.lines().flat_map(crate_paths) {
                 let used = match path.as_slice() {
-                    [stage, name, ..] if modules.contains(format!("{stage}::{name}").as_str()) => format!("{stage}::{name}"),
+                    [stage, name, ..] if modules.contains(format!("{stage}::{name}").as_str()) => {
+                        format!("{stage}::{name}")
+                    }
                     [stage, ..] => stage.to_string(),
                     [] => continue,
                 };

@@ -63,11 +63,7 @@ impl Corpus {
             }
             let state = match toolchains::detect(lang, root) {
                 Err(why) => {
-                    let action = if self.require_all {
-                        "cannot build"
-                    } else {
-                        "skipping"
-                    };
+                    let action = if self.require_all { "cannot build" } else { "skipping" };
                     eprintln!(
                         "{action} {lang}: toolchain missing ({}); install it with: {}",
                         why.reason,
@@ -77,10 +73,9 @@ impl Corpus {
                     Availability::Missing
                 }
                 Ok(installed) => match record.get(&lang) {
-                    Some(recorded) if *recorded != installed => Availability::Different {
-                        installed,
-                        recorded: recorded.clone(),
-                    },
+                    Some(recorded) if *recorded != installed => {
+                        Availability::Different { installed, recorded: recorded.clone() }
+                    }
                     _ => Availability::Recorded(installed),
                 },
             };
@@ -88,20 +83,14 @@ impl Corpus {
         }
         if self.require_all && !missing.is_empty() {
             let names: Vec<&str> = missing.iter().map(|l| l.dir()).collect();
-            bail!(
-                "--require-all: toolchain missing for {} (see the messages above)",
-                names.join(", ")
-            );
+            bail!("--require-all: toolchain missing for {} (see the messages above)", names.join(", "));
         }
 
         let scratch = tempfile::tempdir().context("creating a temporary build directory")?;
         let built = scratch.path().join("out");
         let mut count = 0;
         for module in &modules {
-            if matches!(
-                availability.get(&module.lang),
-                Some(Availability::Missing) | None
-            ) {
+            if matches!(availability.get(&module.lang), Some(Availability::Missing) | None) {
                 continue;
             }
             let out = built.join(module.wasm_relative());
@@ -112,33 +101,17 @@ impl Corpus {
 
         let orphans = sources::orphans(&corpus_dir, &sources::discover(&corpus_dir)?)?;
         for orphan in &orphans {
-            eprintln!(
-                "warning: {} has no source beside it; delete it or add the source",
-                orphan.display()
-            );
+            eprintln!("warning: {} has no source beside it; delete it or add the source", orphan.display());
         }
         if self.check {
             check(&corpus_dir, &modules, &availability, &built)?;
             if !orphans.is_empty() {
-                bail!(
-                    "{} .wasm file(s) without a source (listed above)",
-                    orphans.len()
-                );
+                bail!("{} .wasm file(s) without a source (listed above)", orphans.len());
             }
         } else {
-            install(
-                &corpus_dir,
-                &modules,
-                &availability,
-                &built,
-                &record,
-                !self.only.is_empty(),
-            )?;
+            install(&corpus_dir, &modules, &availability, &built, &record, !self.only.is_empty())?;
         }
-        println!(
-            "{count} module(s) built in {:.1}s",
-            started.elapsed().as_secs_f64()
-        );
+        println!("{count} module(s) built in {:.1}s", started.elapsed().as_secs_f64());
         Ok(())
     }
 }
@@ -153,18 +126,14 @@ fn install(
     partial: bool,
 ) -> Result<()> {
     for module in modules {
-        if matches!(
-            availability.get(&module.lang),
-            Some(Availability::Missing) | None
-        ) {
+        if matches!(availability.get(&module.lang), Some(Availability::Missing) | None) {
             continue;
         }
         let bytes = std::fs::read(built.join(module.wasm_relative()))?;
         let target = corpus_dir.join(module.wasm_relative());
         let unchanged = std::fs::read(&target).is_ok_and(|old| old == bytes);
         if !unchanged {
-            std::fs::write(&target, &bytes)
-                .with_context(|| format!("writing {}", target.display()))?;
+            std::fs::write(&target, &bytes).with_context(|| format!("writing {}", target.display()))?;
         }
         let note = if unchanged { ", unchanged" } else { "" };
         println!("built {}.wasm ({} bytes{note})", module.id(), bytes.len());
@@ -176,10 +145,7 @@ fn install(
             Availability::Recorded(installed) => {
                 updated.insert(*lang, installed.clone());
             }
-            Availability::Different {
-                installed,
-                recorded,
-            } if partial => eprintln!(
+            Availability::Different { installed, recorded } if partial => eprintln!(
                 "warning: {lang} modules were rebuilt with {} but corpus/{} records {}; \
                  run `cargo xtask corpus --only {lang}` to rebuild them all and update the record",
                 installed.describe(),
@@ -207,11 +173,7 @@ fn check(
     built: &Path,
 ) -> Result<()> {
     for (lang, state) in availability {
-        if let Availability::Different {
-            installed,
-            recorded,
-        } = state
-        {
+        if let Availability::Different { installed, recorded } = state {
             println!(
                 "note: {lang}: installed toolchain ({}) differs from corpus/{} ({}); \
                  comparing {lang} modules by imports, exports and signatures only, not bytes",
@@ -231,20 +193,12 @@ fn check(
         let rebuilt = std::fs::read(built.join(module.wasm_relative()))?;
         let committed_path = corpus_dir.join(module.wasm_relative());
         let Ok(committed) = std::fs::read(&committed_path) else {
-            failures.push(format!(
-                "{}: no committed {}",
-                module.id(),
-                committed_path.display()
-            ));
+            failures.push(format!("{}: no committed {}", module.id(), committed_path.display()));
             continue;
         };
         if by_bytes {
             if committed == rebuilt {
-                println!(
-                    "ok {}.wasm (identical, {} bytes)",
-                    module.id(),
-                    rebuilt.len()
-                );
+                println!("ok {}.wasm (identical, {} bytes)", module.id(), rebuilt.len());
             } else {
                 failures.push(format!(
                     "{}: rebuilt bytes differ ({} committed, {} rebuilt)",
@@ -257,19 +211,11 @@ fn check(
         }
         let committed_interface = interface::describe(&committed)
             .with_context(|| format!("reading committed {}", committed_path.display()))?;
-        let difference =
-            interface::difference(&committed_interface, &interface::describe(&rebuilt)?);
+        let difference = interface::difference(&committed_interface, &interface::describe(&rebuilt)?);
         if difference.is_empty() {
-            println!(
-                "ok {}.wasm (same imports, exports and signatures)",
-                module.id()
-            );
+            println!("ok {}.wasm (same imports, exports and signatures)", module.id());
         } else {
-            failures.push(format!(
-                "{}: interface differs:\n      {}",
-                module.id(),
-                difference.join("\n      ")
-            ));
+            failures.push(format!("{}: interface differs:\n      {}", module.id(), difference.join("\n      ")));
         }
     }
     if !failures.is_empty() {

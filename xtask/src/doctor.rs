@@ -31,20 +31,11 @@ impl Doctor {
                         ),
                         None => "not recorded yet".to_string(),
                     };
-                    println!(
-                        "{:<5} present: {} — {verdict}",
-                        lang.dir(),
-                        installed.describe()
-                    );
+                    println!("{:<5} present: {} — {verdict}", lang.dir(), installed.describe());
                 }
                 Err(missing) => {
                     all_present = false;
-                    println!(
-                        "{:<5} MISSING: {}\n      install: {}",
-                        lang.dir(),
-                        missing.reason,
-                        lang.install_hint()
-                    );
+                    println!("{:<5} MISSING: {}\n      install: {}", lang.dir(), missing.reason, lang.install_hint());
                 }
             }
         }
@@ -66,7 +57,10 @@ impl Doctor {
                 Some(version) => println!("{:<5} present: {version} (for {})", tool.program, tool.columns),
                 None => {
                     all_present = false;
-                    println!("{:<5} MISSING: the {} columns need it (they are ignored without it)\n      install: {}", tool.program, tool.columns, tool.install);
+                    println!(
+                        "{:<5} MISSING: the {} columns need it (they are ignored without it)\n      install: {}",
+                        tool.program, tool.columns, tool.install
+                    );
                 }
             }
         }

@@ -68,32 +68,18 @@ pub fn describe(bytes: &[u8]) -> Result<BTreeSet<String>> {
 }
 
 fn type_at(types: &[Option<String>], index: u32) -> String {
-    types
-        .get(index as usize)
-        .cloned()
-        .flatten()
-        .unwrap_or_else(|| format!("type {index}"))
+    types.get(index as usize).cloned().flatten().unwrap_or_else(|| format!("type {index}"))
 }
 
 fn signature(func: &FuncType) -> String {
-    let list = |types: &[wasmparser::ValType]| {
-        types
-            .iter()
-            .map(|t| t.to_string())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let list = |types: &[wasmparser::ValType]| types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
     format!("({}) -> ({})", list(func.params()), list(func.results()))
 }
 
 /// Lines only in `committed` (prefixed `-`) and only in `rebuilt` (prefixed `+`).
 pub fn difference(committed: &BTreeSet<String>, rebuilt: &BTreeSet<String>) -> Vec<String> {
-    let removed = committed
-        .difference(rebuilt)
-        .map(|line| format!("- {line}"));
-    let added = rebuilt
-        .difference(committed)
-        .map(|line| format!("+ {line}"));
+    let removed = committed.difference(rebuilt).map(|line| format!("- {line}"));
+    let added = rebuilt.difference(committed).map(|line| format!("+ {line}"));
     removed.chain(added).collect()
 }
 
@@ -116,19 +102,13 @@ mod tests {
             "export memory: memory",
             "import wasi_snapshot_preview1.proc_exit: func (i32) -> ()",
         ];
-        assert_eq!(
-            lines.iter().map(String::as_str).collect::<Vec<_>>(),
-            expected
-        );
+        assert_eq!(lines.iter().map(String::as_str).collect::<Vec<_>>(), expected);
     }
 
     #[test]
     fn difference_names_both_sides() {
         let a = BTreeSet::from(["export f: func () -> ()".to_string()]);
         let b = BTreeSet::from(["export f: func (i32) -> ()".to_string()]);
-        assert_eq!(
-            difference(&a, &b),
-            ["- export f: func () -> ()", "+ export f: func (i32) -> ()"]
-        );
+        assert_eq!(difference(&a, &b), ["- export f: func () -> ()", "+ export f: func (i32) -> ()"]);
     }
 }

@@ -35,16 +35,8 @@ pub enum Lang {
 }
 
 impl Lang {
-    pub const ALL: [Lang; 8] = [
-        Lang::Rust,
-        Lang::C,
-        Lang::Cpp,
-        Lang::Emscripten,
-        Lang::Zig,
-        Lang::Go,
-        Lang::AssemblyScript,
-        Lang::Wat,
-    ];
+    pub const ALL: [Lang; 8] =
+        [Lang::Rust, Lang::C, Lang::Cpp, Lang::Emscripten, Lang::Zig, Lang::Go, Lang::AssemblyScript, Lang::Wat];
 
     /// Directory under `corpus/`, and the key in `corpus/toolchains.toml`.
     pub fn dir(self) -> &'static str {
@@ -99,32 +91,19 @@ impl fmt::Display for Lang {
 
 /// Builds `module` into `out`. `scratch` is a directory the compiler may use for caches.
 pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
-    let source_dir = module
-        .source
-        .parent()
-        .context("source file has no directory")?;
-    let file_name = module
-        .source
-        .file_name()
-        .context("source path has no file name")?;
+    let source_dir = module.source.parent().context("source file has no directory")?;
+    let file_name = module.source.file_name().context("source path has no file name")?;
     // Compilers run in the source directory on the bare file name, so embedded paths (panic
     // locations) are just `<file>`; the remap catches any absolute path a compiler still records.
     let remap = format!("{}=corpus/{}", source_dir.display(), module.lang.dir());
     let mut command = match module.lang {
         Lang::Wat => {
             let bytes = wat::parse_file(&module.source)?;
-            return std::fs::write(out, bytes)
-                .with_context(|| format!("writing {}", out.display()));
+            return std::fs::write(out, bytes).with_context(|| format!("writing {}", out.display()));
         }
         Lang::Rust => {
             let mut command = Command::new("rustc");
-            command.args([
-                "--edition",
-                "2021",
-                "--target",
-                "wasm32-wasip1",
-                "--crate-type",
-            ]);
+            command.args(["--edition", "2021", "--target", "wasm32-wasip1", "--crate-type"]);
             command.arg(match module.kind {
                 BuildKind::Command | BuildKind::CommandWithExports => "bin",
                 BuildKind::Reactor | BuildKind::NoEntry => "cdylib",
@@ -156,14 +135,7 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
             command.env("PATH", LLVM_BIN);
             // Debian's clang asks for `wasm-ld-16`, which lives in /usr/bin: name lld-16's own.
             command.arg(format!("-fuse-ld={LLVM_BIN}/wasm-ld"));
-            command.args([
-                "--target=wasm32-wasi",
-                "--sysroot=/usr",
-                "-Os",
-                "-Wall",
-                "-Wextra",
-                "-Werror",
-            ]);
+            command.args(["--target=wasm32-wasi", "--sysroot=/usr", "-Os", "-Wall", "-Wextra", "-Werror"]);
             command.arg(format!("-ffile-prefix-map={remap}"));
             if module.lang == Lang::Cpp {
                 // With --sysroot=/usr clang does not find Debian's wasm32 libc++ headers by
@@ -199,7 +171,9 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                 BuildKind::Reactor => {
                     command.arg("--no-entry");
                 }
-                BuildKind::NoEntry => bail!("{}: Emscripten's `--no-entry` build is its reactor (`// build: reactor`)", module.id()),
+                BuildKind::NoEntry => {
+                    bail!("{}: Emscripten's `--no-entry` build is its reactor (`// build: reactor`)", module.id())
+                }
             }
             command
         }
@@ -247,14 +221,7 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
         }
         Lang::Zig => {
             let mut command = crate::toolchains::zig_command();
-            command.args([
-                "build-exe",
-                "-target",
-                "wasm32-wasi",
-                "-O",
-                "ReleaseSmall",
-                "-fstrip",
-            ]);
+            command.args(["build-exe", "-target", "wasm32-wasi", "-O", "ReleaseSmall", "-fstrip"]);
             // Zig reserves 16 MiB of stack by default: 257 initial pages would trip memory caps.
             command.args(["--stack", "65536"]);
             // Without `-rdynamic` an executable exports none of its `export fn`s.
@@ -272,9 +239,7 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
                 }
             }
             command.arg("--cache-dir").arg(scratch.join("zig-local"));
-            command
-                .arg("--global-cache-dir")
-                .arg(scratch.join("zig-global"));
+            command.arg("--global-cache-dir").arg(scratch.join("zig-global"));
             command
         }
     };
@@ -283,13 +248,8 @@ pub fn build(module: &Module, out: &Path, scratch: &Path) -> Result<()> {
         _ => command.arg("-o").arg(out),
     };
     command.arg(file_name).current_dir(source_dir);
-    let output = command.output().with_context(|| {
-        format!(
-            "could not start {:?} for {}",
-            command.get_program(),
-            module.id()
-        )
-    })?;
+    let output =
+        command.output().with_context(|| format!("could not start {:?} for {}", command.get_program(), module.id()))?;
     if !output.status.success() {
         bail!(
             "building {} failed ({}):\n{:?}\n{}{}",

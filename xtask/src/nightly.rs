@@ -48,7 +48,11 @@ impl Nightly {
 
 impl CheckHtml {
     pub fn run(self, _root: &Path) -> Result<()> {
-        let page = self.dir.join("index.html").canonicalize().with_context(|| format!("no index.html in {}", self.dir.display()))?;
+        let page = self
+            .dir
+            .join("index.html")
+            .canonicalize()
+            .with_context(|| format!("no index.html in {}", self.dir.display()))?;
         let Some(browser) = ["chromium", "chromium-browser", "google-chrome"].into_iter().find(|b| on_path(b)) else {
             println!("skipped the browser check: no chromium on PATH (apt-get install -y chromium)");
             return Ok(());
@@ -91,10 +95,14 @@ impl CheckHtml {
             let answering = report["trials"].as_array().map_or(0, |trials| {
                 trials
                     .iter()
-                    .filter(|t| t["runtime"] == runtime && t["questions"].as_array().is_some_and(|q| q.iter().any(|q| q == question)))
+                    .filter(|t| {
+                        t["runtime"] == runtime
+                            && t["questions"].as_array().is_some_and(|q| q.iter().any(|q| q == question))
+                    })
                     .count()
             });
-            let (filtered, _) = load(browser, &format!("file://{}#question={question}&runtime={runtime}", page.display()))?;
+            let (filtered, _) =
+                load(browser, &format!("file://{}#question={question}&runtime={runtime}", page.display()))?;
             let shown = filtered.matches("class=\"cell ").count();
             if shown != answering {
                 bail!("{}#question={question}&runtime={runtime} shows {shown} cells for the {answering} trials answering it there", page.display());
@@ -103,7 +111,9 @@ impl CheckHtml {
         // One chart per runtime the lifecycle bench measured, one bar per measured step.
         let step_counts: Vec<usize> = report["lifecycle"]["runtimes"]
             .as_array()
-            .map(|runtimes| runtimes.iter().filter_map(|r| r["steps"].as_array().map(Vec::len)).filter(|&n| n > 0).collect())
+            .map(|runtimes| {
+                runtimes.iter().filter_map(|r| r["steps"].as_array().map(Vec::len)).filter(|&n| n > 0).collect()
+            })
             .unwrap_or_default();
         let charts = dom.matches("<svg class=\"lifecycle-chart\"").count();
         let bars = dom.matches("<rect class=\"median\"").count();
@@ -134,7 +144,11 @@ fn load(browser: &str, url: &str) -> Result<(String, String)> {
 
 /// The top of the page as a person sees it on a large screen, as a PNG.
 fn shoot(browser: &str, url: &str, png: &Path) -> Result<()> {
-    let output = headless(browser, url, &["--window-size=1600,1400", "--hide-scrollbars", &format!("--screenshot={}", png.display())])?;
+    let output = headless(
+        browser,
+        url,
+        &["--window-size=1600,1400", "--hide-scrollbars", &format!("--screenshot={}", png.display())],
+    )?;
     if !png.is_file() {
         bail!("{browser} wrote no screenshot to {}:\n{}", png.display(), String::from_utf8_lossy(&output.stderr));
     }
@@ -181,15 +195,12 @@ fn execmodel(root: &Path, args: &[&OsStr]) -> Result<()> {
 }
 
 fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
 }
 
 /// Today's date in UTC as YYYY-MM-DD, from the system clock (civil-from-days).
 fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let days = (secs / 86_400) as i64 + 719_468;
     let era = days.div_euclid(146_097);
     let day_of_era = days.rem_euclid(146_097);

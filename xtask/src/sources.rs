@@ -58,29 +58,17 @@ pub fn discover(corpus_dir: &Path) -> Result<Vec<Module>> {
         if !dir.is_dir() {
             continue;
         }
-        for entry in
-            std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?
-        {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
             let path = entry?.path();
             if path.extension().and_then(|e| e.to_str()) != Some(lang.extension()) {
                 continue;
             }
-            let Some(name) = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .map(str::to_string)
-            else {
+            let Some(name) = path.file_stem().and_then(|s| s.to_str()).map(str::to_string) else {
                 continue;
             };
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("reading {}", path.display()))?;
+            let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             let kind = build_kind(&text).with_context(|| format!("in {}", path.display()))?;
-            modules.push(Module {
-                lang,
-                name,
-                source: path,
-                kind,
-            });
+            modules.push(Module { lang, name, source: path, kind });
         }
     }
     modules.sort_by(|a, b| (a.lang, &a.name).cmp(&(b.lang, &b.name)));
@@ -100,10 +88,7 @@ pub fn orphans(corpus_dir: &Path, modules: &[Module]) -> Result<Vec<PathBuf>> {
             if path.extension().and_then(|e| e.to_str()) != Some("wasm") {
                 continue;
             }
-            let stem = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
             if !modules.iter().any(|m| m.lang == lang && m.name == stem) {
                 orphans.push(path);
             }
@@ -120,16 +105,10 @@ pub fn select(modules: Vec<Module>, only: &[String]) -> Result<Vec<Module>> {
     for filter in only {
         if !modules.iter().any(|m| matches(m, filter)) {
             let known: Vec<String> = modules.iter().map(Module::id).collect();
-            bail!(
-                "--only {filter}: no such module or language; modules are:\n  {}",
-                known.join("\n  ")
-            );
+            bail!("--only {filter}: no such module or language; modules are:\n  {}", known.join("\n  "));
         }
     }
-    Ok(modules
-        .into_iter()
-        .filter(|m| only.iter().any(|f| matches(m, f)))
-        .collect())
+    Ok(modules.into_iter().filter(|m| only.iter().any(|f| matches(m, f))).collect())
 }
 
 fn matches(module: &Module, filter: &str) -> bool {
@@ -162,18 +141,9 @@ mod tests {
 
     #[test]
     fn directive_selects_reactor_and_rejects_unknown_kinds() {
-        assert_eq!(
-            build_kind("int main(void) { return 0; }").unwrap(),
-            BuildKind::Command
-        );
-        assert_eq!(
-            build_kind("// A counter.\n// build: reactor\n").unwrap(),
-            BuildKind::Reactor
-        );
-        assert_eq!(
-            build_kind("// build: no-entry\n").unwrap(),
-            BuildKind::NoEntry
-        );
+        assert_eq!(build_kind("int main(void) { return 0; }").unwrap(), BuildKind::Command);
+        assert_eq!(build_kind("// A counter.\n// build: reactor\n").unwrap(), BuildKind::Reactor);
+        assert_eq!(build_kind("// build: no-entry\n").unwrap(), BuildKind::NoEntry);
         assert!(build_kind("// build: library\n").is_err());
     }
 }

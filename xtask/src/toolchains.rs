@@ -20,11 +20,7 @@ pub struct Toolchain {
 
 impl Toolchain {
     pub fn describe(&self) -> String {
-        let facts: Vec<String> = self
-            .facts
-            .iter()
-            .map(|(k, v)| format!("{k} {v:?}"))
-            .collect();
+        let facts: Vec<String> = self.facts.iter().map(|(k, v)| format!("{k} {v:?}")).collect();
         facts.join(", ")
     }
 }
@@ -39,43 +35,26 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
     let mut facts = BTreeMap::new();
     match lang {
         Lang::Rust => {
-            facts.insert(
-                "version".into(),
-                first_line(Command::new("rustc").arg("-V"))?,
-            );
+            facts.insert("version".into(), first_line(Command::new("rustc").arg("-V"))?);
             let sysroot = first_line(Command::new("rustc").args(["--print", "sysroot"]))?;
-            if !Path::new(&sysroot)
-                .join("lib/rustlib/wasm32-wasip1")
-                .is_dir()
-            {
-                return Err(Missing {
-                    reason: "rustc has no wasm32-wasip1 target".into(),
-                });
+            if !Path::new(&sysroot).join("lib/rustlib/wasm32-wasip1").is_dir() {
+                return Err(Missing { reason: "rustc has no wasm32-wasip1 target".into() });
             }
         }
         Lang::C | Lang::Cpp => {
-            facts.insert(
-                "version".into(),
-                first_line(Command::new("clang-16").arg("--version"))?,
-            );
+            facts.insert("version".into(), first_line(Command::new("clang-16").arg("--version"))?);
             facts.insert("wasi-libc".into(), debian_version("wasi-libc")?);
             require_files(&[
                 ("/usr/lib/wasm32-wasi/crt1-command.o", "wasi-libc"),
                 ("/usr/lib/llvm-16/bin/wasm-ld", "lld-16"),
-                (
-                    "/usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a",
-                    "libclang-rt-16-dev-wasm32",
-                ),
+                ("/usr/lib/llvm-16/lib/clang/16/lib/wasi/libclang_rt.builtins-wasm32.a", "libclang-rt-16-dev-wasm32"),
             ])?;
             if lang == Lang::Cpp {
                 facts.insert("libc++".into(), debian_version("libc++-16-dev-wasm32")?);
                 require_files(&[
                     (LIBCXX_INCLUDE, "libc++-16-dev-wasm32"),
                     ("/usr/lib/wasm32-wasi/libc++.a", "libc++-16-dev-wasm32"),
-                    (
-                        "/usr/lib/wasm32-wasi/libc++abi.a",
-                        "libc++abi-16-dev-wasm32",
-                    ),
+                    ("/usr/lib/wasm32-wasi/libc++abi.a", "libc++abi-16-dev-wasm32"),
                 ])?;
             }
         }
@@ -87,7 +66,10 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
             facts.insert("version".into(), first_line(zig_command().arg("version"))?);
         }
         Lang::Go => {
-            facts.insert("version".into(), first_line(Command::new("go").args(["env", "GOVERSION"]).env("GOTOOLCHAIN", "local"))?);
+            facts.insert(
+                "version".into(),
+                first_line(Command::new("go").args(["env", "GOVERSION"]).env("GOTOOLCHAIN", "local"))?,
+            );
         }
         Lang::AssemblyScript => {
             let dir = root.join("corpus").join(lang.dir());
@@ -105,21 +87,13 @@ pub fn detect(lang: Lang, root: &Path) -> Result<Toolchain, Missing> {
                 first_line(Command::new("node").arg(ASC_ENTRY).arg("--version").current_dir(&dir))?,
             );
             // The shim decides the imports and the start export; binaryen does the optimising.
-            for (fact, package) in [
-                ("wasi-shim", "@assemblyscript/wasi-shim"),
-                ("binaryen", "binaryen"),
-            ] {
+            for (fact, package) in [("wasi-shim", "@assemblyscript/wasi-shim"), ("binaryen", "binaryen")] {
                 let script = format!("require('./node_modules/{package}/package.json').version");
-                facts.insert(
-                    fact.into(),
-                    first_line(Command::new("node").args(["-p", &script]).current_dir(&dir))?,
-                );
+                facts.insert(fact.into(), first_line(Command::new("node").args(["-p", &script]).current_dir(&dir))?);
             }
         }
         Lang::Wat => {
-            let version = locked_version(root, "wat").map_err(|err| Missing {
-                reason: format!("{err:#}"),
-            })?;
+            let version = locked_version(root, "wat").map_err(|err| Missing { reason: format!("{err:#}") })?;
             facts.insert("version".into(), format!("wat {version}"));
         }
     }
@@ -149,21 +123,13 @@ fn require_files(files: &[(&str, &str)]) -> Result<(), Missing> {
 
 fn first_line(command: &mut Command) -> Result<String, Missing> {
     let mut words = vec![command.get_program().to_string_lossy().into_owned()];
-    words.extend(
-        command
-            .get_args()
-            .map(|arg| arg.to_string_lossy().into_owned()),
-    );
+    words.extend(command.get_args().map(|arg| arg.to_string_lossy().into_owned()));
     let program = words.join(" ");
-    let output = command.output().map_err(|err| Missing {
-        reason: format!("`{program}` cannot run: {err}"),
-    })?;
+    let output = command.output().map_err(|err| Missing { reason: format!("`{program}` cannot run: {err}") })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let detail = stderr.lines().last().unwrap_or("").trim();
-        return Err(Missing {
-            reason: format!("`{program}` failed ({}): {detail}", output.status),
-        });
+        return Err(Missing { reason: format!("`{program}` failed ({}): {detail}", output.status) });
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     Ok(stdout.lines().next().unwrap_or("").trim().to_string())
@@ -172,15 +138,11 @@ fn first_line(command: &mut Command) -> Result<String, Missing> {
 /// The version of `package` in the workspace's Cargo.lock.
 fn locked_version(root: &Path, package: &str) -> Result<String> {
     let path = root.join("Cargo.lock");
-    let lock =
-        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let lock = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
         if line.trim() == format!("name = \"{package}\"") {
-            if let Some(version) = lines
-                .next()
-                .and_then(|l| l.trim().strip_prefix("version = "))
-            {
+            if let Some(version) = lines.next().and_then(|l| l.trim().strip_prefix("version = ")) {
                 return Ok(version.trim_matches('"').to_string());
             }
         }
@@ -213,20 +175,13 @@ fn parse_record(text: &str) -> Result<Record> {
         }
         let at = index + 1;
         if let Some(table) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let lang = Lang::from_dir(table.trim())
-                .with_context(|| format!("line {at}: unknown language [{table}]"))?;
-            record.insert(
-                lang,
-                Toolchain {
-                    facts: BTreeMap::new(),
-                },
-            );
+            let lang =
+                Lang::from_dir(table.trim()).with_context(|| format!("line {at}: unknown language [{table}]"))?;
+            record.insert(lang, Toolchain { facts: BTreeMap::new() });
             current = Some(lang);
             continue;
         }
-        let (key, value) = line
-            .split_once('=')
-            .with_context(|| format!("line {at}: expected `key = \"value\"`"))?;
+        let (key, value) = line.split_once('=').with_context(|| format!("line {at}: expected `key = \"value\"`"))?;
         let value = value.trim();
         let value = value
             .strip_prefix('"')
@@ -237,9 +192,7 @@ fn parse_record(text: &str) -> Result<Record> {
             bail!("line {at}: quotes and backslashes are not supported in values");
         }
         if let Some(toolchain) = record.get_mut(&lang) {
-            toolchain
-                .facts
-                .insert(key.trim().to_string(), value.to_string());
+            toolchain.facts.insert(key.trim().to_string(), value.to_string());
         }
     }
     Ok(record)
@@ -268,14 +221,8 @@ mod tests {
     #[test]
     fn record_round_trips_and_rejects_unknown_languages() {
         let mut facts = BTreeMap::new();
-        facts.insert(
-            "version".to_string(),
-            "Debian clang version 16.0.6 (15~deb12u1)".to_string(),
-        );
-        facts.insert(
-            "wasi-libc".to_string(),
-            "0.0~git20220510.9886d3d-2".to_string(),
-        );
+        facts.insert("version".to_string(), "Debian clang version 16.0.6 (15~deb12u1)".to_string());
+        facts.insert("wasi-libc".to_string(), "0.0~git20220510.9886d3d-2".to_string());
         let record = Record::from([(Lang::C, Toolchain { facts })]);
         let dir = tempfile::tempdir().unwrap();
         write_record(dir.path(), &record).unwrap();

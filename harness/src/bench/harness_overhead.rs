@@ -32,7 +32,10 @@ impl ColumnCost {
 pub fn measure_column(root: &std::path::Path, entry: &'static RuntimeEntry, jobs: usize) -> anyhow::Result<ColumnCost> {
     let plan = Plan::new(Suite::load(root)?, &[entry]);
     let started = Instant::now();
-    let run = matrix::run(&plan, &Options { jobs, filter: None, partition: None, all_runtimes: false, progress: &|_, _, _| {} });
+    let run = matrix::run(
+        &plan,
+        &Options { jobs, filter: None, partition: None, all_runtimes: false, progress: &|_, _, _| {} },
+    );
     let wall = started.elapsed();
     let raw = run
         .reports
@@ -53,7 +56,11 @@ pub fn measure_column(root: &std::path::Path, entry: &'static RuntimeEntry, jobs
 
 /// Every runtime of `entries` in turn (the in-process ones when none are named), with a line on
 /// stderr as each starts.
-pub fn measure(root: &std::path::Path, entries: &[&'static RuntimeEntry], jobs: usize) -> anyhow::Result<Vec<ColumnCost>> {
+pub fn measure(
+    root: &std::path::Path,
+    entries: &[&'static RuntimeEntry],
+    jobs: usize,
+) -> anyhow::Result<Vec<ColumnCost>> {
     let embedded: Vec<&'static RuntimeEntry>;
     let entries = if entries.is_empty() {
         embedded = crate::corpus::registry::RUNTIMES.iter().filter(|entry| entry.embedded).collect();

@@ -150,7 +150,11 @@ pub fn render(bench: &ProcessBench) -> String {
         if !path.samples.is_empty() {
             let (mean, median) = (mean(&path.samples), median(&path.samples));
             let ratio = baseline.map_or_else(String::new, |base| {
-                format!("{:.0}× / {:.0}×", ratio(mean, self::mean(&base.samples)), ratio(median, self::median(&base.samples)))
+                format!(
+                    "{:.0}× / {:.0}×",
+                    ratio(mean, self::mean(&base.samples)),
+                    ratio(median, self::median(&base.samples))
+                )
             });
             let _ = writeln!(
                 out,

@@ -80,10 +80,8 @@ impl fmt::Display for Classification {
 }
 
 pub fn inspect(bytes: &[u8]) -> Result<Inspection, InvalidModule> {
-    let invalid = |err: wasmparser::BinaryReaderError| InvalidModule {
-        offset: err.offset(),
-        message: err.message().to_string(),
-    };
+    let invalid =
+        |err: wasmparser::BinaryReaderError| InvalidModule { offset: err.offset(), message: err.message().to_string() };
     if !bytes.starts_with(b"\0asm") {
         return Err(InvalidModule {
             offset: 0,
@@ -93,7 +91,8 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, InvalidModule> {
     if bytes.len() >= 8 && bytes[4..8] != [1, 0, 0, 0] {
         return Err(InvalidModule {
             offset: 4,
-            message: "this is a WebAssembly component, not a core module; execmodel tests core WASI (preview1) modules".into(),
+            message: "this is a WebAssembly component, not a core module; execmodel tests core WASI (preview1) modules"
+                .into(),
         });
     }
     Validator::new().validate_all(bytes).map_err(invalid)?;
@@ -141,9 +140,10 @@ pub fn inspect(bytes: &[u8]) -> Result<Inspection, InvalidModule> {
     }
 
     let entry_signature = |name: &str| -> Option<bool> {
-        exports.iter().find(|(n, ..)| n == name).map(|(_, kind, index)| {
-            *kind == ExternalKind::Func && functions.get(*index as usize) == Some(&(0, 0))
-        })
+        exports
+            .iter()
+            .find(|(n, ..)| n == name)
+            .map(|(_, kind, index)| *kind == ExternalKind::Func && functions.get(*index as usize) == Some(&(0, 0)))
     };
     let start = entry_signature("_start");
     let initialize = entry_signature("_initialize");
@@ -201,12 +201,19 @@ mod tests {
 
     #[test]
     fn command_reactor_both_and_neither() {
-        let command = classify(&format!(r#"(module {WASI_IMPORT} (memory (export "memory") 1) (func (export "_start")))"#));
-        assert_eq!(command, Classification { kind: ModuleKind::Command, initialize: false, memory: true, signatures_valid: true });
+        let command =
+            classify(&format!(r#"(module {WASI_IMPORT} (memory (export "memory") 1) (func (export "_start")))"#));
+        assert_eq!(
+            command,
+            Classification { kind: ModuleKind::Command, initialize: false, memory: true, signatures_valid: true }
+        );
         let reactor = classify(r#"(module (memory (export "memory") 1) (func (export "_initialize")))"#);
         assert_eq!((reactor.kind, reactor.initialize), (ModuleKind::Reactor, true));
         let bare_reactor = classify(&format!(r#"(module {WASI_IMPORT} (func (export "f")))"#));
-        assert_eq!((bare_reactor.kind, bare_reactor.initialize, bare_reactor.memory), (ModuleKind::Reactor, false, false));
+        assert_eq!(
+            (bare_reactor.kind, bare_reactor.initialize, bare_reactor.memory),
+            (ModuleKind::Reactor, false, false)
+        );
         let both = classify(r#"(module (func (export "_start")) (func (export "_initialize")))"#);
         assert_eq!(both.kind, ModuleKind::Both);
         assert_eq!(classify("(module)").kind, ModuleKind::NotWasi);
@@ -219,7 +226,8 @@ mod tests {
         assert!(!classify(r#"(module (global (export "_initialize") i32 (i32.const 0)))"#).signatures_valid);
         let global_start = classify(&format!(r#"(module {WASI_IMPORT} (global (export "_start") i32 (i32.const 0)))"#));
         assert_eq!((global_start.kind, global_start.signatures_valid), (ModuleKind::Reactor, false));
-        let global_initialize = classify(&format!(r#"(module {WASI_IMPORT} (global (export "_initialize") i32 (i32.const 0)))"#));
+        let global_initialize =
+            classify(&format!(r#"(module {WASI_IMPORT} (global (export "_initialize") i32 (i32.const 0)))"#));
         assert_eq!((global_initialize.kind, global_initialize.initialize), (ModuleKind::Reactor, false));
         // An imported function re-exported as `_start` counts by its own type.
         let reexported = format!(r#"(module {WASI_IMPORT} (export "_start" (func 0)))"#);

@@ -50,7 +50,12 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
         make: execmodel_wasmi_1::runtime,
         installed: "crates wasmi 1.1 + wasmi_wasi, with --features wasmi-1",
     },
-    RuntimeEntry { name: "node", embedded: false, make: execmodel_node::runtime, installed: "the machine's `node` on PATH" },
+    RuntimeEntry {
+        name: "node",
+        embedded: false,
+        make: execmodel_node::runtime,
+        installed: "the machine's `node` on PATH",
+    },
     RuntimeEntry {
         name: "node-22",
         embedded: false,
@@ -121,7 +126,8 @@ pub const RUNTIMES: &[RuntimeEntry] = &[
         name: "chicory-1.7.3",
         embedded: false,
         make: || execmodel_chicory::runtime(execmodel_chicory::Column::PreviousInterpreter),
-        installed: "the Chicory worker against 1.7.3, interpreter only (Maven serves no 1.7.3 compiler), built on first use",
+        installed:
+            "the Chicory worker against 1.7.3, interpreter only (Maven serves no 1.7.3 compiler), built on first use",
     },
     RuntimeEntry {
         name: "graalwasm",

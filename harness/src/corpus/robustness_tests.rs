@@ -28,7 +28,13 @@ fn mutated_modules_are_read_or_refused_at_an_offset_never_panic() {
         let mutated = mutator.bytes(bytes);
         let result = no_panic(name, SEED, iteration, mutated.as_slice(), |bytes| {
             if let Err(err) = inspect(bytes) {
-                assert!(err.offset <= bytes.len(), "offset {} past the end ({} bytes): {}", err.offset, bytes.len(), err.message);
+                assert!(
+                    err.offset <= bytes.len(),
+                    "offset {} past the end ({} bytes): {}",
+                    err.offset,
+                    bytes.len(),
+                    err.message
+                );
                 refused += 1;
             }
         });

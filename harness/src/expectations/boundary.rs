@@ -93,7 +93,10 @@ impl MemoryCall {
                 other => {
                     return Err(Outcome::reject(
                         RejectStage::Call,
-                        format!("`{}` returned {other:?}; `-> string` expects one i64 (pointer << 32 | length)", self.export),
+                        format!(
+                            "`{}` returned {other:?}; `-> string` expects one i64 (pointer << 32 | length)",
+                            self.export
+                        ),
                     ))
                 }
             };
@@ -215,7 +218,12 @@ pub fn parse_string_literal(text: &str) -> Result<(String, &str), String> {
                             .and_then(char::from_u32)
                             .ok_or_else(|| format!("`{text}`: `\\u{{{hex}}}` is not a character"))?
                     }
-                    other => return Err(format!("`{text}`: unknown escape `\\{}`", other.map(String::from).unwrap_or_default())),
+                    other => {
+                        return Err(format!(
+                            "`{text}`: unknown escape `\\{}`",
+                            other.map(String::from).unwrap_or_default()
+                        ))
+                    }
                 };
                 out.push(escaped);
             }
@@ -351,9 +359,7 @@ mod on_runtimes {
                  (func (export "byte") (param i32) (result i32) local.get 0 i32.load8_u))"#,
         )
         .unwrap();
-        let outside = |outcome: &Outcome| {
-            matches!(outcome, Outcome::Rejected { stage: RejectStage::Call, message, .. } if message.contains("outside the memory"))
-        };
+        let outside = |outcome: &Outcome| matches!(outcome, Outcome::Rejected { stage: RejectStage::Call, message, .. } if message.contains("outside the memory"));
         for entry in RUNTIMES.iter().filter(|entry| entry.embedded || entry.name == "node") {
             let runtime = (entry.make)();
             if runtime.availability().is_err() {
@@ -364,7 +370,11 @@ mod on_runtimes {
             let mut step = |step: Step| session.step(&step).outcome;
             assert_eq!(step(Step::Instantiate(WasiConfig::default())), Outcome::returned_nothing(), "{name}");
             let last_two = 65534;
-            assert_eq!(step(Step::WriteMemory { offset: last_two, bytes: b"hi".to_vec() }), Outcome::returned_nothing(), "{name}");
+            assert_eq!(
+                step(Step::WriteMemory { offset: last_two, bytes: b"hi".to_vec() }),
+                Outcome::returned_nothing(),
+                "{name}"
+            );
             assert_eq!(step(Step::ReadMemory { offset: last_two, len: 2 }), Outcome::Bytes(b"hi".to_vec()), "{name}");
             let guest_sees = step(Step::Call { export: "byte".into(), args: vec![Value::I32(65535)] });
             assert_eq!(guest_sees, Outcome::Returned(vec![Value::I32(i32::from(b'i'))]), "{name}");

@@ -113,7 +113,10 @@ pub enum Action {
     Run,
     Start,
     Initialize,
-    Call { export: String, args: Vec<Value> },
+    Call {
+        export: String,
+        args: Vec<Value>,
+    },
     /// A call with string arguments or a string result, through the module's allocator.
     CallThroughMemory(MemoryCall),
     Memory,
@@ -127,11 +130,18 @@ pub enum OutcomePattern {
     ReturnedString(String),
     Exited(i64),
     Trapped(TrapKind),
-    Rejected { stage: RejectStage, text: Option<String> },
+    Rejected {
+        stage: RejectStage,
+        text: Option<String>,
+    },
     /// `host-error[: TEXT]`: an error of the runtime or its WASI that is not a guest trap.
-    HostError { text: Option<String> },
+    HostError {
+        text: Option<String>,
+    },
     /// `crashed[: TEXT]`: the runtime itself failed (a panic, its process ended).
-    Crashed { text: Option<String> },
+    Crashed {
+        text: Option<String>,
+    },
 }
 
 pub fn load(
@@ -248,7 +258,11 @@ fn step_from_raw(
         }
         let table_offset = raw_deviation.expect.span().start;
         let header_line = at(runtime.span().start, String::new()).line;
-        for (field, value) in [("summary", raw_deviation.summary.get_ref()), ("reason", &raw_deviation.reason), ("link", &raw_deviation.link)] {
+        for (field, value) in [
+            ("summary", raw_deviation.summary.get_ref()),
+            ("reason", &raw_deviation.reason),
+            ("link", &raw_deviation.link),
+        ] {
             if value.trim().is_empty() {
                 return Err(at(table_offset, format!("a deviation needs a non-empty `{field}`")));
             }
@@ -450,7 +464,9 @@ impl FromStr for Action {
                     format!("unknown step `{text}`: expected instantiate, run, start, initialize, memory or `call NAME(ARGS)`")
                 })?;
                 if call.contains('"') || call.contains("->") {
-                    return MemoryCall::parse(call).map(Action::CallThroughMemory).map_err(|err| format!("`{text}`: {err}"));
+                    return MemoryCall::parse(call)
+                        .map(Action::CallThroughMemory)
+                        .map_err(|err| format!("`{text}`: {err}"));
                 }
                 let (export, args) = match call.split_once('(') {
                     Some((export, rest)) => {
@@ -670,13 +686,28 @@ link = "https://example.invalid/1"
         assert!(message.contains("missing field `summary`"), "{message}");
         let long = "x".repeat(SUMMARY_CHARS + 1);
         let message = error_of(&GOOD.replace("summary = \"refuses it\"", &format!("summary = \"{long}\"")));
-        assert!(message.contains(&format!("`summary` is {} characters; at most {SUMMARY_CHARS}", SUMMARY_CHARS + 1)), "{message}");
+        assert!(
+            message.contains(&format!("`summary` is {} characters; at most {SUMMARY_CHARS}", SUMMARY_CHARS + 1)),
+            "{message}"
+        );
         assert!(message.contains(".toml:"), "names the file and line: {message}");
     }
 
     #[test]
     fn outcome_syntax_round_trips() {
-        for text in ["returned", "returned \"a \\\"b\\\" \\u{1b}\"", "returned i32:1 f64:0.5", "exited -1", "trapped stack-overflow", "rejected run: both", "rejected link", "host-error: exit status", "host-error", "crashed: You must initialize", "crashed"] {
+        for text in [
+            "returned",
+            "returned \"a \\\"b\\\" \\u{1b}\"",
+            "returned i32:1 f64:0.5",
+            "exited -1",
+            "trapped stack-overflow",
+            "rejected run: both",
+            "rejected link",
+            "host-error: exit status",
+            "host-error",
+            "crashed: You must initialize",
+            "crashed",
+        ] {
             assert_eq!(text.parse::<OutcomePattern>().unwrap().to_string(), text);
         }
         assert!("trapped oops".parse::<OutcomePattern>().is_err());

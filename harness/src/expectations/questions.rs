@@ -63,7 +63,8 @@ struct RawQuestion {
 
 impl Questions {
     pub fn load(root: &Path) -> anyhow::Result<Questions> {
-        let source = std::fs::read_to_string(root.join(FILE)).map_err(|err| anyhow::anyhow!("reading {FILE}: {err}"))?;
+        let source =
+            std::fs::read_to_string(root.join(FILE)).map_err(|err| anyhow::anyhow!("reading {FILE}: {err}"))?;
         Questions::parse(Path::new(FILE), &source)
     }
 
@@ -73,14 +74,21 @@ impl Questions {
             anyhow::anyhow!("{}:{line}:{column}: {message}", path.display())
         };
         let line = |offset: usize| line_column(source, offset).0;
-        let raw: RawFile = toml::from_str(source).map_err(|err| at(err.span().map_or(0, |s| s.start), err.message().to_string()))?;
+        let raw: RawFile =
+            toml::from_str(source).map_err(|err| at(err.span().map_or(0, |s| s.start), err.message().to_string()))?;
         if *raw.version.get_ref() != 1 {
-            return Err(at(raw.version.span().start, format!("unsupported version {}; this harness reads version 1", raw.version.get_ref())));
+            return Err(at(
+                raw.version.span().start,
+                format!("unsupported version {}; this harness reads version 1", raw.version.get_ref()),
+            ));
         }
         let mut not_in_corpus = BTreeMap::new();
         for (language, reason) in raw.not_in_corpus {
             if LANGUAGES.contains(&language.get_ref().as_str()) {
-                return Err(at(language.span().start, format!("`{}` has a corpus here; `not_in_corpus` is for languages without one", language.get_ref())));
+                return Err(at(
+                    language.span().start,
+                    format!("`{}` has a corpus here; `not_in_corpus` is for languages without one", language.get_ref()),
+                ));
             }
             if reason.get_ref().trim().is_empty() {
                 return Err(at(reason.span().start, "a language without a corpus needs a reason".to_string()));
@@ -148,7 +156,10 @@ pub fn answers(questions: &Questions, suite: &Suite) -> Answers {
         .enumerate()
         .flat_map(|(module_index, module)| {
             module.expectations.scenarios.iter().enumerate().map(move |(scenario_index, scenario)| {
-                (format!("{}::{}", module.id, scenario.name), ScenarioRef { module: module_index, scenario: scenario_index })
+                (
+                    format!("{}::{}", module.id, scenario.name),
+                    ScenarioRef { module: module_index, scenario: scenario_index },
+                )
             })
         })
         .collect();
@@ -166,7 +177,10 @@ pub fn answers(questions: &Questions, suite: &Suite) -> Answers {
                 }
             }
             if matched.len() == before {
-                problems.push(format!("{FILE}:{}: `{}` matches no scenario (of `{}`)", pattern.line, pattern.value, question.id));
+                problems.push(format!(
+                    "{FILE}:{}: `{}` matches no scenario (of `{}`)",
+                    pattern.line, pattern.value, question.id
+                ));
             }
         }
         matched.sort_by_key(|r| (r.module, r.scenario));
@@ -193,7 +207,6 @@ pub fn answers(questions: &Questions, suite: &Suite) -> Answers {
     }
     Answers { scenarios, problems }
 }
-
 
 /// `*` matches any run of characters (none included); everything else matches itself.
 pub fn wildcard_match(pattern: &str, text: &str) -> bool {
@@ -240,7 +253,9 @@ mod tests {
     #[test]
     fn a_language_without_a_corpus_needs_a_reason_and_must_really_have_none() {
         let question = "[[question]]\nid = \"q\"\nask = \"?\"\nanswers = [\"*/m::s\"]\n";
-        let parse = |table: &str| Questions::parse(Path::new("q.toml"), &format!("version = 1\n[not_in_corpus]\n{table}\n{question}"));
+        let parse = |table: &str| {
+            Questions::parse(Path::new("q.toml"), &format!("version = 1\n[not_in_corpus]\n{table}\n{question}"))
+        };
         let err = parse("go = \"no\"").unwrap_err().to_string();
         assert!(err.starts_with("q.toml:3:1: `go` has a corpus here"), "{err}");
         let err = parse("tinygo = \" \"").unwrap_err().to_string();

@@ -88,7 +88,8 @@ fn mutated_steps_and_outcomes_parse_or_are_refused_never_panic() {
         failures.extend(no_panic("a step", SEED, iteration, step.as_str(), |text| drop(text.parse::<Action>())).err());
         let outcome = mutator.text(&outcomes[iteration % outcomes.len()]);
         failures.extend(
-            no_panic("an outcome", SEED, iteration, outcome.as_str(), |text| drop(text.parse::<OutcomePattern>())).err(),
+            no_panic("an outcome", SEED, iteration, outcome.as_str(), |text| drop(text.parse::<OutcomePattern>()))
+                .err(),
         );
     }
     assert!(steps.len() > 40 && outcomes.len() > 20, "{} steps, {} outcomes", steps.len(), outcomes.len());

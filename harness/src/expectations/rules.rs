@@ -57,10 +57,7 @@ struct RawRules {
 impl Rules {
     pub fn parse(path: &Path, source: &str) -> anyhow::Result<Rules> {
         let raw: RawRules = toml::from_str(source).map_err(|err| {
-            let (line, column) = err
-                .span()
-                .map(|span| crate::text::line_column(source, span.start))
-                .unwrap_or((1, 1));
+            let (line, column) = err.span().map(|span| crate::text::line_column(source, span.start)).unwrap_or((1, 1));
             anyhow::anyhow!("{}:{line}:{column}: {}", path.display(), err.message())
         })?;
         Ok(Rules { rules: raw.rule })
@@ -99,9 +96,12 @@ mod tests {
 
     #[test]
     fn errors_name_file_line_and_column() {
-        let err = Rules::parse(Path::new("rules.toml"), "version = 1\n[rule.\"a\"]\nbasis = \"abi\"\ntext = 1\nsource = \"s\"\n")
-            .unwrap_err()
-            .to_string();
+        let err = Rules::parse(
+            Path::new("rules.toml"),
+            "version = 1\n[rule.\"a\"]\nbasis = \"abi\"\ntext = 1\nsource = \"s\"\n",
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.starts_with("rules.toml:4:8:"), "{err}");
     }
 }

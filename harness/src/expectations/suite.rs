@@ -57,8 +57,8 @@ impl Suite {
     /// Load every module and expectation file. All problems are collected and reported together.
     pub fn load(root: &Path) -> anyhow::Result<Suite> {
         let rules_path = root.join("expectations/rules.toml");
-        let rules_source = fs::read_to_string(&rules_path)
-            .with_context(|| format!("reading {}", rules_path.display()))?;
+        let rules_source =
+            fs::read_to_string(&rules_path).with_context(|| format!("reading {}", rules_path.display()))?;
         let rules = Rules::parse(&rules_path, &rules_source)?;
         let known_runtimes = registry::known_names();
 
@@ -76,17 +76,14 @@ impl Suite {
                 continue;
             };
             if !id.split('/').all(is_trial_name_part) {
-                problems.push(format!(
-                    "{}: module names must be lowercase letters, digits and `_`",
-                    wasm_path.display()
-                ));
+                problems
+                    .push(format!("{}: module names must be lowercase letters, digits and `_`", wasm_path.display()));
                 continue;
             }
-            let loaded = fs::read(wasm_path)
-                .with_context(|| format!("reading {}", wasm_path.display()))
-                .and_then(|bytes| {
-                    let source = fs::read_to_string(toml_path)
-                        .with_context(|| format!("reading {}", toml_path.display()))?;
+            let loaded =
+                fs::read(wasm_path).with_context(|| format!("reading {}", wasm_path.display())).and_then(|bytes| {
+                    let source =
+                        fs::read_to_string(toml_path).with_context(|| format!("reading {}", toml_path.display()))?;
                     let shown = toml_path.strip_prefix(root).unwrap_or(toml_path);
                     let expectations = expectations::load(shown, &source, &rules, &known_runtimes)?;
                     Ok((bytes, expectations))
@@ -122,7 +119,8 @@ mod tests {
     use super::*;
 
     const RULES: &str = "version = 1\n[rule.\"r\"]\nbasis = \"abi\"\ntext = \"t\"\nsource = \"s\"\n";
-    const EXPECTATIONS: &str = "version = 1\n[module]\nkind = \"command\"\nmemory = true\nsignatures = \"valid\"\nabout = \"\"\n";
+    const EXPECTATIONS: &str =
+        "version = 1\n[module]\nkind = \"command\"\nmemory = true\nsignatures = \"valid\"\nabout = \"\"\n";
 
     fn root_with(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         let root = tempfile::tempdir().unwrap();

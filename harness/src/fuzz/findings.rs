@@ -67,7 +67,11 @@ pub fn findings(probe: &Probe) -> Vec<Finding> {
                     if step.by.as_deref() == Some("runtime") || exited {
                         found.push(Finding::RuntimeCrash {
                             runtime: run.runtime.clone(),
-                            key: format!("{} crashed: {}", run.runtime, redact(message.split("; stderr:").next().unwrap_or_default(), 90)),
+                            key: format!(
+                                "{} crashed: {}",
+                                run.runtime,
+                                redact(message.split("; stderr:").next().unwrap_or_default(), 90)
+                            ),
                         });
                     } else {
                         found.push(Finding::HarnessFailure(format!("{at}: crashed (the harness says): {message}")));
@@ -142,9 +146,9 @@ fn disagreement(sequence: &ProbedSequence) -> Disagreement {
     }
     // When the runtimes part on which entry points they called by themselves, that is the
     // cause, whatever the guest then did; otherwise the outcomes are.
-    let implicit_differ = ran
-        .iter()
-        .any(|run| step_at(run, parting).map(|s| &s.implicit_calls) != step_at(ran[0], parting).map(|s| &s.implicit_calls));
+    let implicit_differ = ran.iter().any(|run| {
+        step_at(run, parting).map(|s| &s.implicit_calls) != step_at(ran[0], parting).map(|s| &s.implicit_calls)
+    });
     let mut at_parting: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for run in &ran {
         let shape = match step_at(run, parting) {
@@ -175,10 +179,17 @@ fn disagreement(sequence: &ProbedSequence) -> Disagreement {
 
 /// The outcome without what varies from module to module: values, exit codes, messages.
 fn redacted_shape(step: &ProbedStep) -> String {
-    let implicit = if step.implicit_calls.is_empty() { String::new() } else { format!(" (implicit {})", step.implicit_calls.join(" ")) };
+    let implicit = if step.implicit_calls.is_empty() {
+        String::new()
+    } else {
+        format!(" (implicit {})", step.implicit_calls.join(" "))
+    };
     let what = match step.kind.as_str() {
         "returned" if step.values.is_empty() => "returned".to_string(),
-        "returned" => format!("returned {}", step.values.iter().map(|v| v.split(':').next().unwrap_or(v)).collect::<Vec<_>>().join(" ")),
+        "returned" => format!(
+            "returned {}",
+            step.values.iter().map(|v| v.split(':').next().unwrap_or(v)).collect::<Vec<_>>().join(" ")
+        ),
         "exited" => "exited".to_string(),
         "trapped" => format!("trapped {}", step.trap.as_deref().unwrap_or("")),
         "rejected" => format!("rejected {}", step.stage.as_deref().unwrap_or("")),

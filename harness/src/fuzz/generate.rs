@@ -94,7 +94,8 @@ impl Recipe {
 
     fn config(&self) -> Config {
         let mut config = Config::default();
-        config.available_imports = (self.shape != Shape::NotWasi).then(|| wat::parse_str(WASI_IMPORTS).expect("valid WAT"));
+        config.available_imports =
+            (self.shape != Shape::NotWasi).then(|| wat::parse_str(WASI_IMPORTS).expect("valid WAT"));
         config.exports = Some(wat::parse_str(self.exports()).expect("valid WAT"));
         if self.shape == Shape::NotWasi {
             config.max_imports = 0;
@@ -155,7 +156,8 @@ mod tests {
         for _ in 0..200 {
             let entropy: Vec<u8> = std::iter::repeat_with(|| rng.u8(..)).take(4096).collect();
             let (recipe, bytes) = module(&entropy).expect("4 KiB is enough entropy");
-            let inspection = inspect(&bytes).unwrap_or_else(|err| panic!("{recipe:?}: invalid at {}: {}", err.offset, err.message));
+            let inspection =
+                inspect(&bytes).unwrap_or_else(|err| panic!("{recipe:?}: invalid at {}: {}", err.offset, err.message));
             let kind = inspection.classification.kind;
             let expected: &[ModuleKind] = match recipe.shape {
                 Shape::Command => &[ModuleKind::Command],

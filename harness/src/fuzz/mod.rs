@@ -97,7 +97,13 @@ fn entropy(seed: u64, index: usize) -> Vec<u8> {
     std::iter::repeat_with(|| rng.u8(..)).take(ENTROPY_BYTES).collect()
 }
 
-fn probe_one(index: usize, options: &Options, probe_options: &ProbeOptions, slots: &[&RuntimeSlot], known: Option<&Suite>) -> Option<Probed> {
+fn probe_one(
+    index: usize,
+    options: &Options,
+    probe_options: &ProbeOptions,
+    slots: &[&RuntimeSlot],
+    known: Option<&Suite>,
+) -> Option<Probed> {
     let name = module_name(options.seed, index);
     // Entropy that runs out before a module is complete gives no module: not a finding.
     let (recipe, bytes) = generate::module(&entropy(options.seed, index)).ok()?;
@@ -106,19 +112,24 @@ fn probe_one(index: usize, options: &Options, probe_options: &ProbeOptions, slot
     let inspection = match inspect(&probed.bytes) {
         Ok(inspection) => inspection,
         Err(err) => {
-            let failure = format!("wasm-smith made a module wasmparser refuses at offset {}: {}", err.offset, err.message);
+            let failure =
+                format!("wasm-smith made a module wasmparser refuses at offset {}: {}", err.offset, err.message);
             probed.findings.push(Finding::HarnessFailure(failure));
             return Some(probed);
         }
     };
-    match catch_unwind(AssertUnwindSafe(|| probe(&format!("{name}.wasm"), &probed.bytes, &inspection, probe_options, slots, known))) {
+    match catch_unwind(AssertUnwindSafe(|| {
+        probe(&format!("{name}.wasm"), &probed.bytes, &inspection, probe_options, slots, known)
+    })) {
         Ok(result) => {
             probed.findings = findings::findings(&result);
             if !probed.findings.is_empty() {
                 probed.report = render_text(&result);
             }
         }
-        Err(panic) => probed.findings.push(Finding::HarnessFailure(format!("the probe panicked: {}", panic_message(&*panic)))),
+        Err(panic) => {
+            probed.findings.push(Finding::HarnessFailure(format!("the probe panicked: {}", panic_message(&*panic))))
+        }
     }
     Some(probed)
 }
@@ -132,7 +143,8 @@ pub fn run(
     std::fs::create_dir_all(&options.out).with_context(|| format!("creating {}", options.out.display()))?;
     let owned: Vec<RuntimeSlot> = entries.iter().map(|entry| RuntimeSlot::new(entry)).collect();
     let slots: Vec<&RuntimeSlot> = owned.iter().collect();
-    let available: Vec<String> = slots.iter().filter(|slot| slot.availability().is_ok()).map(|slot| slot.name().to_string()).collect();
+    let available: Vec<String> =
+        slots.iter().filter(|slot| slot.availability().is_ok()).map(|slot| slot.name().to_string()).collect();
     let probe_options = ProbeOptions {
         wasi: WasiConfig { args: vec!["fuzz.wasm".to_string()], ..WasiConfig::default() },
         limits: options.limits,
@@ -182,7 +194,8 @@ pub fn run(
     if options.shrink_attempts > 0 {
         shrink_unexplained(&mut summary, &probed, options, &probe_options, &slots, progress)?;
     }
-    std::fs::write(options.out.join("summary.md"), render(&summary)).with_context(|| format!("writing {}/summary.md", options.out.display()))?;
+    std::fs::write(options.out.join("summary.md"), render(&summary))
+        .with_context(|| format!("writing {}/summary.md", options.out.display()))?;
     Ok(summary)
 }
 
@@ -197,7 +210,13 @@ enum Saving {
     CountsOnly,
 }
 
-fn write_snapshot(probed: &[Probed], options: &Options, available: &[String], elapsed: Duration, progress: &(dyn Fn(&str) + Sync)) {
+fn write_snapshot(
+    probed: &[Probed],
+    options: &Options,
+    available: &[String],
+    elapsed: Duration,
+    progress: &(dyn Fn(&str) + Sync),
+) {
     let mut sorted: Vec<&Probed> = probed.iter().collect();
     sorted.sort_by_key(|one| one.index);
     let written = summarize(sorted.into_iter(), options, available, Saving::CountsOnly).and_then(|mut summary| {
@@ -232,7 +251,13 @@ fn summarize<'a>(
     Ok(summary)
 }
 
-fn record(summary: &mut Summary, options: &Options, one: &Probed, finding: &Finding, saving: Saving) -> anyhow::Result<()> {
+fn record(
+    summary: &mut Summary,
+    options: &Options,
+    one: &Probed,
+    finding: &Finding,
+    saving: Saving,
+) -> anyhow::Result<()> {
     let (groups, kind, key, explained) = match finding {
         Finding::HarnessFailure(what) => {
             let dir = options.out.join("harness-failures");
@@ -267,7 +292,8 @@ fn save(dir: &Path, name: &str, bytes: &[u8], what: &str) -> anyhow::Result<Path
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let wasm = dir.join(format!("{name}.wasm"));
     std::fs::write(&wasm, bytes).with_context(|| format!("writing {}", wasm.display()))?;
-    let wat = wasmprinter::print_bytes(bytes).unwrap_or_else(|err| format!(";; wasmprinter could not print it: {err}\n"));
+    let wat =
+        wasmprinter::print_bytes(bytes).unwrap_or_else(|err| format!(";; wasmprinter could not print it: {err}\n"));
     std::fs::write(dir.join(format!("{name}.wat")), wat).with_context(|| format!("writing {name}.wat"))?;
     std::fs::write(dir.join(format!("{name}.txt")), what).with_context(|| format!("writing {name}.txt"))?;
     Ok(wasm)
@@ -300,10 +326,15 @@ fn shrink_unexplained(
             .iter()
             .filter_map(|name| slots.iter().copied().find(|slot| slot.name() == *name))
             .collect();
-        if let Some(shrunk) = shrink::shrink(&one.bytes, finding, probe_options, &representatives, options.shrink_attempts) {
+        if let Some(shrunk) =
+            shrink::shrink(&one.bytes, finding, probe_options, &representatives, options.shrink_attempts)
+        {
             let dir = group.saved.as_ref().and_then(|path| path.parent()).expect("saved with the group").to_path_buf();
             std::fs::write(dir.join("shrunk.wasm"), &shrunk.wasm)?;
-            std::fs::write(dir.join("shrunk.wat"), format!(";; {}\n;; shown by {}\n{}", group.key, shrunk.key, shrunk.wat))?;
+            std::fs::write(
+                dir.join("shrunk.wat"),
+                format!(";; {}\n;; shown by {}\n{}", group.key, shrunk.key, shrunk.wat),
+            )?;
         }
     }
     Ok(())

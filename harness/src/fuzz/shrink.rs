@@ -24,14 +24,23 @@ pub struct Shrunk {
 
 /// `None` when the representatives alone do not show the finding (it needs state a runtime kept
 /// from an earlier sequence) or wasm-shrink gave up.
-pub fn shrink(bytes: &[u8], wanted: &Finding, options: &ProbeOptions, representatives: &[&RuntimeSlot], attempts: u32) -> Option<Shrunk> {
+pub fn shrink(
+    bytes: &[u8],
+    wanted: &Finding,
+    options: &ProbeOptions,
+    representatives: &[&RuntimeSlot],
+    attempts: u32,
+) -> Option<Shrunk> {
     let key = key_among(bytes, wanted, options, representatives)?;
     let info = wasm_shrink::WasmShrink::default()
         .attempts(attempts)
         .run(bytes.to_vec(), |candidate| {
-            Ok::<bool, anyhow::Error>(key_among(candidate, wanted, options, representatives).as_deref() == Some(key.as_str()))
+            Ok::<bool, anyhow::Error>(
+                key_among(candidate, wanted, options, representatives).as_deref() == Some(key.as_str()),
+            )
         })
         .ok()?;
-    let wat = wasmprinter::print_bytes(&info.output).unwrap_or_else(|err| format!(";; wasmprinter could not print it: {err}\n"));
+    let wat = wasmprinter::print_bytes(&info.output)
+        .unwrap_or_else(|err| format!(";; wasmprinter could not print it: {err}\n"));
     Some(Shrunk { wasm: info.output, wat, key })
 }

@@ -64,7 +64,13 @@ pub const BUDGET_MARGIN: f64 = 0.25;
 
 /// Why a step that was expected to finish used too much of its budget, or `None`. Steps expected
 /// to end `trapped deadline` (loops without end) are meant to spend all of it.
-pub fn over_budget_margin(context: &TrialContext, index: usize, step: &ExpectedStep, expected: &Expected, observed: &StepResult) -> Option<String> {
+pub fn over_budget_margin(
+    context: &TrialContext,
+    index: usize,
+    step: &ExpectedStep,
+    expected: &Expected,
+    observed: &StepResult,
+) -> Option<String> {
     if expected.outcome == OutcomePattern::Trapped(TrapKind::Deadline) {
         return None;
     }
@@ -157,10 +163,7 @@ fn stopped_deviating(header: &str, runtime: &str, file: &str, step: &ExpectedSte
 }
 
 fn differences(expected: &Expected, observed: &StepResult) -> String {
-    let mut lines = vec![
-        format!("  expected: {}", expected.outcome),
-        format!("  observed: {}", observed.outcome),
-    ];
+    let mut lines = vec![format!("  expected: {}", expected.outcome), format!("  observed: {}", observed.outcome)];
     for (stream, want, got) in [
         ("stdout", expected.stdout.as_bytes(), observed.stdout.as_slice()),
         ("stderr", expected.stderr.as_bytes(), observed.stderr.as_slice()),
@@ -207,7 +210,10 @@ mod tests {
     #[test]
     fn rejection_text_is_a_case_insensitive_substring() {
         let pattern = OutcomePattern::Rejected { stage: RejectStage::Run, text: Some("both".into()) };
-        assert!(outcome_matches(&pattern, &Outcome::reject(RejectStage::Run, "Program cannot be BOTH a Command and a Reactor")));
+        assert!(outcome_matches(
+            &pattern,
+            &Outcome::reject(RejectStage::Run, "Program cannot be BOTH a Command and a Reactor")
+        ));
         assert!(!outcome_matches(&pattern, &Outcome::reject(RejectStage::Link, "both")));
         assert!(!outcome_matches(&pattern, &Outcome::reject(RejectStage::Run, "unknown import")));
     }
@@ -218,7 +224,8 @@ mod tests {
         let status = Outcome::host_error("exit with invalid exit status outside of [0..126)");
         assert!(outcome_matches(&host, &status));
         assert!(!outcome_matches(&OutcomePattern::Trapped(TrapKind::Other), &status));
-        let crashed = Outcome::crashed("You must initialize the WasiEnv before using it", execmodel_contract::Author::Runtime);
+        let crashed =
+            Outcome::crashed("You must initialize the WasiEnv before using it", execmodel_contract::Author::Runtime);
         assert!(outcome_matches(&OutcomePattern::Crashed { text: None }, &crashed));
         assert!(!outcome_matches(&OutcomePattern::Trapped(TrapKind::Other), &crashed));
         assert!(!outcome_matches(&host, &crashed));

@@ -39,7 +39,8 @@ impl std::str::FromStr for Partition {
     fn from_str(text: &str) -> Result<Partition, String> {
         let wrong = || format!("expected K/N with 1 ≤ K ≤ N (e.g. 1/2), got {text:?}");
         let (index, count) = text.split_once('/').ok_or_else(wrong)?;
-        let (index, count): (usize, usize) = (index.trim().parse().map_err(|_| wrong())?, count.trim().parse().map_err(|_| wrong())?);
+        let (index, count): (usize, usize) =
+            (index.trim().parse().map_err(|_| wrong())?, count.trim().parse().map_err(|_| wrong())?);
         if index == 0 || index > count {
             return Err(wrong());
         }
@@ -69,10 +70,7 @@ pub struct PlannedTrial {
 
 impl Plan {
     pub fn new(suite: Suite, runtimes: &[&'static RuntimeEntry]) -> Plan {
-        Plan {
-            suite: Arc::new(suite),
-            slots: runtimes.iter().map(|entry| Arc::new(RuntimeSlot::new(entry))).collect(),
-        }
+        Plan { suite: Arc::new(suite), slots: runtimes.iter().map(|entry| Arc::new(RuntimeSlot::new(entry))).collect() }
     }
 
     pub fn all_runtimes(suite: Suite) -> Plan {

@@ -7,8 +7,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use execmodel_contract::{
-    panic_message, CompiledModule, Limits, Outcome, Preopen, Runtime, Step, StepResult, Unavailable,
-    WasiConfig,
+    panic_message, CompiledModule, Limits, Outcome, Preopen, Runtime, Step, StepResult, Unavailable, WasiConfig,
 };
 
 use crate::corpus::registry::RuntimeEntry;
@@ -183,7 +182,13 @@ pub fn run_trial(slot: &RuntimeSlot, module: &CorpusModule, scenario: &Scenario,
         let (observed, crashed) = match observed {
             Ok(observed) => (observed, false),
             Err(panic) if panic.is::<execmodel_contract::AdapterFailure>() => {
-                let message = format!("{}: step {} `{}`: {}", context.name(), index + 1, expected_step.action, panic_message(&*panic));
+                let message = format!(
+                    "{}: step {} `{}`: {}",
+                    context.name(),
+                    index + 1,
+                    expected_step.action,
+                    panic_message(&*panic)
+                );
                 reports.push(report);
                 return finish(Verdict::Error(message), reports);
             }
@@ -254,10 +259,10 @@ fn wasi_config(spec: &WasiSpec, module: &CorpusModule, sandbox: &std::path::Path
         args: spec.args.clone().unwrap_or_else(|| vec![module.file_name()]),
         env: spec.env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         stdin: spec.stdin.clone().into_bytes(),
-        preopen: spec.dir.as_ref().map(|guest_path| Preopen {
-            host_path: sandbox.to_path_buf(),
-            guest_path: guest_path.clone(),
-        }),
+        preopen: spec
+            .dir
+            .as_ref()
+            .map(|guest_path| Preopen { host_path: sandbox.to_path_buf(), guest_path: guest_path.clone() }),
     })
 }
 
@@ -328,8 +333,13 @@ mod tests {
             "version = 1\n[module]\nkind = \"reactor\"\nmemory = true\nsignatures = \"valid\"\nabout = \"\"\n\
              [[scenario]]\nname = \"s\"\nrule = \"observed\"\n{steps}"
         );
-        let expectations =
-            expectations::load(std::path::Path::new("x.toml"), &source, &Rules::default(), &["wasmer", "wasmtime", "wasmtime-36"]).unwrap();
+        let expectations = expectations::load(
+            std::path::Path::new("x.toml"),
+            &source,
+            &Rules::default(),
+            &["wasmer", "wasmtime", "wasmtime-36"],
+        )
+        .unwrap();
         let bytes = wat::parse_str(r#"(module (func (export "bump") (result i32) i32.const 0))"#).unwrap();
         let module = CorpusModule::new("wat/x".into(), "corpus/wat/x.wasm".into(), bytes, expectations);
         let slot = RuntimeSlot::new(entry);
@@ -353,7 +363,10 @@ mod tests {
         let report = run(&format!("{INSTANTIATE}[[scenario.step]]\ndo = \"call bump\"\nexpect = \"returned i32:7\"\n"));
         let Verdict::Fail(message) = report.verdict else { panic!("{:?}", report.verdict) };
         assert!(message.contains("step 2 `call bump()` (x.toml:15)"), "{message}");
-        assert!(message.contains("expected: returned i32:7") && message.contains("observed: returned i32:1"), "{message}");
+        assert!(
+            message.contains("expected: returned i32:7") && message.contains("observed: returned i32:1"),
+            "{message}"
+        );
         assert!(message.contains("[scenario.step.deviation.wasmer]\n  expect = \"returned i32:1\""), "{message}");
     }
 
@@ -419,7 +432,8 @@ mod tests {
 
     #[test]
     fn any_other_panic_is_the_runtime_crashing_and_is_judged() {
-        let expected = |outcome: &str| format!("{INSTANTIATE}[[scenario.step]]\ndo = \"call crash\"\nexpect = \"{outcome}\"\n");
+        let expected =
+            |outcome: &str| format!("{INSTANTIATE}[[scenario.step]]\ndo = \"call crash\"\nexpect = \"{outcome}\"\n");
         let Verdict::Fail(message) = run(&expected("returned")).verdict else { panic!() };
         assert!(message.contains("observed: crashed: wasmer panicked: runtime bug"), "{message}");
         assert_eq!(run(&expected("crashed: runtime bug")).verdict, Verdict::Pass);

@@ -27,7 +27,8 @@ fn render_questions(plan: &Plan, questions: &Questions, answers: &Answers) -> St
         let deviates = scenario.steps.iter().any(|step| step.deviation_for(trial.slot.name()).is_some());
         trials.insert((trial.slot.name(), trial.module, trial.scenario), (trial.ignored.is_none(), deviates));
     }
-    let available: Vec<&str> = plan.slots.iter().filter(|slot| slot.availability().is_ok()).map(|slot| slot.name()).collect();
+    let available: Vec<&str> =
+        plan.slots.iter().filter(|slot| slot.availability().is_ok()).map(|slot| slot.name()).collect();
 
     let label = |index: usize, id: &str| format!("{:>2} {id}", index + 1);
     let width = questions.list.iter().enumerate().map(|(i, q)| label(i, &q.id).len()).max().unwrap_or(8);

@@ -94,7 +94,11 @@ pub fn diff_with(old: &Report, new: &Report, compare: Compare) -> ReportDiff {
 }
 
 /// How a step's observation changed, as two short texts, or `None` if it did not.
-fn shown_change(before: Option<&Observation>, after: Option<&Observation>, compare: Compare) -> Option<(String, String)> {
+fn shown_change(
+    before: Option<&Observation>,
+    after: Option<&Observation>,
+    compare: Compare,
+) -> Option<(String, String)> {
     let outcome = |o: Option<&Observation>| o.map_or("(not run)".to_string(), |o| o.outcome.clone());
     if outcome(before) != outcome(after) {
         return Some((outcome(before), outcome(after)));
@@ -209,9 +213,16 @@ mod tests {
         let step = StepRecord {
             step: "initialize".into(),
             line: 3,
-            expected: Expectation { outcome: "trapped unreachable".into(), stdout: String::new(), stderr: String::new() },
+            expected: Expectation {
+                outcome: "trapped unreachable".into(),
+                stdout: String::new(),
+                stderr: String::new(),
+            },
             deviation: None,
-            observed: Some(Observation { outcome: observed.into(), ..Observation::of(&StepResult::new(Outcome::returned_nothing())) }),
+            observed: Some(Observation {
+                outcome: observed.into(),
+                ..Observation::of(&StepResult::new(Outcome::returned_nothing()))
+            }),
             duration_ms: 1.0,
         };
         Report {
@@ -220,7 +231,12 @@ mod tests {
             generated_at: "t".into(),
             host: Host { os: "linux".into(), arch: "x86_64".into(), cpus: 2 },
             harness_version: "0".into(),
-            runtimes: vec![RuntimeInfo { name: "wasmtime".into(), version: version.into(), embedded: true, unavailable: None }],
+            runtimes: vec![RuntimeInfo {
+                name: "wasmtime".into(),
+                version: version.into(),
+                embedded: true,
+                unavailable: None,
+            }],
             rules: Default::default(),
             questions: Vec::new(),
             trials: vec![TrialRecord {
@@ -257,7 +273,10 @@ mod tests {
         assert_eq!(result.versions, vec![("wasmtime".into(), "48.0.0".into(), "49.0.0".into())]);
         assert_eq!(result.changed.len(), 1);
         let text = render_markdown(&result, &old, &new);
-        assert!(text.contains("| `wasmtime::c/x::s` | pass → fail | 1. initialize | trapped unreachable | returned |"), "{text}");
+        assert!(
+            text.contains("| `wasmtime::c/x::s` | pass → fail | 1. initialize | trapped unreachable | returned |"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -267,7 +286,10 @@ mod tests {
         let result = diff_with(&old, &new, Compare { details: true });
         assert_eq!((result.compared, result.changed.len()), (1, 0));
         let text = render_markdown(&result, &old, &new);
-        assert!(text.contains("No trial changed: 1 trial(s) compared, same outcomes, runtime messages and output."), "{text}");
+        assert!(
+            text.contains("No trial changed: 1 trial(s) compared, same outcomes, runtime messages and output."),
+            "{text}"
+        );
     }
 
     #[test]
@@ -296,8 +318,14 @@ mod tests {
         older.runtime = "wasmtime-36".into();
         older.steps[0].observed.as_mut().unwrap().outcome = "trapped unreachable".into();
         both.trials.push(older);
-        both.runtimes.push(RuntimeInfo { name: "wasmtime-36".into(), version: "36.0.20".into(), embedded: true, unavailable: None });
-        let (before, after) = (column(&both, "wasmtime-36", "wasmtime").unwrap(), column(&both, "wasmtime", "wasmtime").unwrap());
+        both.runtimes.push(RuntimeInfo {
+            name: "wasmtime-36".into(),
+            version: "36.0.20".into(),
+            embedded: true,
+            unavailable: None,
+        });
+        let (before, after) =
+            (column(&both, "wasmtime-36", "wasmtime").unwrap(), column(&both, "wasmtime", "wasmtime").unwrap());
         let result = diff(&before, &after);
         assert_eq!(result.versions, vec![("wasmtime".into(), "36.0.20".into(), "48.0.0".into())]);
         assert_eq!(result.changed[0].name, "wasmtime::c/x::s");

@@ -283,14 +283,23 @@ impl MatrixRun {
             .filter_map(|(trial, report)| Some((trial, report.as_ref()?)))
             .filter(|(_, report)| report.verdict == Verdict::KnownDeviation)
             .flat_map(|(trial, report)| {
-                report.steps.iter().enumerate().filter(|(_, step)| step.deviation_used).filter_map(move |(index, step)| {
-                    let observed = step.observed.as_ref()?;
-                    Some(format!("  {} step {} `{}`: {}", trial.name, index + 1, step.description, describe_observed(trial.slot.name(), observed)))
-                })
+                report.steps.iter().enumerate().filter(|(_, step)| step.deviation_used).filter_map(
+                    move |(index, step)| {
+                        let observed = step.observed.as_ref()?;
+                        Some(format!(
+                            "  {} step {} `{}`: {}",
+                            trial.name,
+                            index + 1,
+                            step.description,
+                            describe_observed(trial.slot.name(), observed)
+                        ))
+                    },
+                )
             })
             .collect();
         if !deviations.is_empty() {
-            let _ = writeln!(out, "\nknown deviations (what the runtime did; `by harness` marks text the adapter wrote):");
+            let _ =
+                writeln!(out, "\nknown deviations (what the runtime did; `by harness` marks text the adapter wrote):");
             for line in deviations {
                 let _ = writeln!(out, "{line}");
             }

@@ -217,7 +217,10 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
                 says: "a module exporting both `_start` and `_initialize` is an error the runtime should report",
                 check: refused,
             },
-            ModuleKind::Command => reading_for(Reading::Requires { says: "a command's `_start` is entered once and completes", check: all_complete }),
+            ModuleKind::Command => reading_for(Reading::Requires {
+                says: "a command's `_start` is entered once and completes",
+                check: all_complete,
+            }),
             _ => reading_for(Reading::Requires {
                 says: "a reactor's `_initialize`, if any, is called once before its exports",
                 check: all_return,
@@ -228,12 +231,17 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
         list.push(Sequence {
             name: "run, start again".into(),
             steps: vec![run.clone(), call("_start")],
-            reading: Reading::Silent("a command may assume it is entered at most once: a second `_start` is outside the ABI"),
+            reading: Reading::Silent(
+                "a command may assume it is entered at most once: a second `_start` is outside the ABI",
+            ),
         });
     }
     for export in &others {
         let reading = match c.kind {
-            ModuleKind::Reactor => reading_for(Reading::Requires { says: "a reactor's exports may be called after it is initialised", check: all_return }),
+            ModuleKind::Reactor => reading_for(Reading::Requires {
+                says: "a reactor's exports may be called after it is initialised",
+                check: all_return,
+            }),
             _ => Reading::Silent("the ABI does not say what an export of a command does after `_start`"),
         };
         list.push(Sequence { name: format!("run, call {export}"), steps: vec![run.clone(), call(export)], reading });
@@ -248,7 +256,11 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
         } else {
             Reading::Requires { says: "`_initialize` completes", check: all_return }
         };
-        let once = if c.kind == ModuleKind::Both { Reading::Silent("the module exports both entry points, an error by the ABI") } else { reading_for(once) };
+        let once = if c.kind == ModuleKind::Both {
+            Reading::Silent("the module exports both entry points, an error by the ABI")
+        } else {
+            reading_for(once)
+        };
         list.push(Sequence { name: short.to_string(), steps: vec![instantiate.clone(), call(entry)], reading: once });
         list.push(Sequence {
             name: format!("{short} twice"),
@@ -270,7 +282,10 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
             list.push(Sequence {
                 name: format!("initialize, call {export}"),
                 steps: vec![instantiate.clone(), call("_initialize"), call(export)],
-                reading: reading_for(Reading::Requires { says: "a reactor's exports may be called after `_initialize`", check: all_return }),
+                reading: reading_for(Reading::Requires {
+                    says: "a reactor's exports may be called after `_initialize`",
+                    check: all_return,
+                }),
             });
         }
         list.push(Sequence {
@@ -279,7 +294,10 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
             reading: if initializes {
                 Reading::Silent("`_initialize` must be called before any other export: skipping it is outside the ABI")
             } else {
-                reading_for(Reading::Requires { says: "a reactor without `_initialize` may be called at once", check: all_return })
+                reading_for(Reading::Requires {
+                    says: "a reactor without `_initialize` may be called at once",
+                    check: all_return,
+                })
             },
         });
     }
@@ -292,13 +310,28 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
         }
         prepared.push(step.clone());
         let silent = "a call the user asked for: the ABI says nothing of its result";
-        list.push(Sequence { name: format!("{described} (after instantiate)"), steps: prepared, reading: Reading::Silent(silent) });
-        list.push(Sequence { name: format!("{described} (after run)"), steps: vec![run.clone(), step], reading: Reading::Silent(silent) });
+        list.push(Sequence {
+            name: format!("{described} (after instantiate)"),
+            steps: prepared,
+            reading: Reading::Silent(silent),
+        });
+        list.push(Sequence {
+            name: format!("{described} (after run)"),
+            steps: vec![run.clone(), step],
+            reading: Reading::Silent(silent),
+        });
     }
     list
 }
 
-pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: &ProbeOptions, slots: &[&RuntimeSlot], known: Option<&Suite>) -> Probe {
+pub fn probe(
+    module_name: &str,
+    bytes: &[u8],
+    inspection: &Inspection,
+    options: &ProbeOptions,
+    slots: &[&RuntimeSlot],
+    known: Option<&Suite>,
+) -> Probe {
     let sequences = sequences(inspection, options);
     let mut runtimes: Vec<ProbedRuntime> = slots
         .iter()
@@ -348,8 +381,11 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
                 (run.status, run.note) = ("not-compiled".into(), Some(why.clone()));
             } else if let Err(why) = slot.runtime().expressible(&kinds) {
                 (run.status, run.note) = ("not-expressible".into(), Some(why));
-            } else if let Some(earlier) = (1..=described.len()).find_map(|n| timed_out.get(&(index, described[..n].to_vec()))) {
-                (run.status, run.note) = ("skipped".into(), Some(format!("the same steps spent their budget in `{earlier}`")));
+            } else if let Some(earlier) =
+                (1..=described.len()).find_map(|n| timed_out.get(&(index, described[..n].to_vec())))
+            {
+                (run.status, run.note) =
+                    ("skipped".into(), Some(format!("the same steps spent their budget in `{earlier}`")));
             } else if let Some(compiled) = compiled {
                 let mut session = compiled.session(options.limits);
                 let mut observed = Vec::new();
@@ -362,7 +398,10 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
                             true => ("the harness failed", Author::Harness),
                             false => ("panicked", Author::Runtime),
                         };
-                        StepResult::new(Outcome::crashed(format!("{} {what}: {}", slot.name(), panic_message(&*panic)), by))
+                        StepResult::new(Outcome::crashed(
+                            format!("{} {what}: {}", slot.name(), panic_message(&*panic)),
+                            by,
+                        ))
                     });
                     run.steps.push(probed_step(&described[position], &result, started.elapsed()));
                     let stop = matches!(result.outcome, Outcome::Crashed { .. });
@@ -409,11 +448,20 @@ pub fn probe(module_name: &str, bytes: &[u8], inspection: &Inspection, options: 
     }
 }
 
-fn judge(sequence: &Sequence, observed: &[StepResult], runtime: &str, known: Option<&Suite>) -> (&'static str, Option<KnownCause>) {
+fn judge(
+    sequence: &Sequence,
+    observed: &[StepResult],
+    runtime: &str,
+    known: Option<&Suite>,
+) -> (&'static str, Option<KnownCause>) {
     match &sequence.reading {
         Reading::Silent(_) => ("abi-silent", None),
-        Reading::Requires { check, .. } if observed.len() == sequence.steps.len() && check(observed) => ("conforms", None),
-        Reading::Requires { .. } => ("deviates", known.and_then(|suite| known_cause(suite, runtime, &sequence.steps, observed))),
+        Reading::Requires { check, .. } if observed.len() == sequence.steps.len() && check(observed) => {
+            ("conforms", None)
+        }
+        Reading::Requires { .. } => {
+            ("deviates", known.and_then(|suite| known_cause(suite, runtime, &sequence.steps, observed)))
+        }
     }
 }
 
@@ -451,7 +499,11 @@ pub fn outcome_shape(step: &ProbedStep) -> String {
 }
 
 fn disagree(sequence: &ProbedSequence) -> bool {
-    let mut shapes = sequence.results.iter().filter(|r| r.status == "ran").map(|r| r.steps.iter().map(outcome_shape).collect::<Vec<_>>());
+    let mut shapes = sequence
+        .results
+        .iter()
+        .filter(|r| r.status == "ran")
+        .map(|r| r.steps.iter().map(outcome_shape).collect::<Vec<_>>());
     let Some(first) = shapes.next() else { return false };
     shapes.any(|other| other != first)
 }
@@ -535,22 +587,32 @@ pub fn render_text(probe: &Probe) -> String {
             }
             let label = format!("{} {}", runtime.name, runtime.version);
             if run.status != "ran" {
-                let _ = writeln!(out, "  {:width$}  {}: {}", label.trim(), run.status, run.note.as_deref().unwrap_or(""));
+                let _ =
+                    writeln!(out, "  {:width$}  {}: {}", label.trim(), run.status, run.note.as_deref().unwrap_or(""));
                 continue;
             }
             let verdict = run.verdict.as_deref().unwrap_or("");
             let _ = writeln!(out, "  {:width$}  {verdict}", label.trim());
             for step in &run.steps {
-                let _ = writeln!(out, "    {:14} {} ({:.1} ms)", step.step, describe_step(&runtime.name, step), step.duration_ms);
+                let _ = writeln!(
+                    out,
+                    "    {:14} {} ({:.1} ms)",
+                    step.step,
+                    describe_step(&runtime.name, step),
+                    step.duration_ms
+                );
                 if let (Some(message), Some(by)) = (&step.message, &step.by) {
                     if message.lines().count() > 1 || message.len() > 60 {
                         let first = message.lines().next().unwrap_or("");
                         let _ = writeln!(out, "    {:14} {by} said: {first}", "");
                     }
                 }
-                for (stream, text, dropped) in [("stdout", &step.stdout, step.stdout_dropped), ("stderr", &step.stderr, step.stderr_dropped)] {
+                for (stream, text, dropped) in
+                    [("stdout", &step.stdout, step.stdout_dropped), ("stderr", &step.stderr, step.stderr_dropped)]
+                {
                     if !text.is_empty() || dropped > 0 {
-                        let more = if dropped > 0 { format!(" (+{dropped} bytes dropped by the cap)") } else { String::new() };
+                        let more =
+                            if dropped > 0 { format!(" (+{dropped} bytes dropped by the cap)") } else { String::new() };
                         let _ = writeln!(out, "    {:14} {stream}: {}{more}", "", show_bytes(text.as_bytes(), 200));
                     }
                 }
@@ -586,7 +648,8 @@ mod tests {
 
     fn names(wat: &str) -> Vec<String> {
         let inspection = inspect(&wat::parse_str(wat).unwrap()).unwrap();
-        let options = ProbeOptions { calls: vec![("add".into(), vec![Value::I32(1), Value::I32(2)])], ..ProbeOptions::default() };
+        let options =
+            ProbeOptions { calls: vec![("add".into(), vec![Value::I32(1), Value::I32(2)])], ..ProbeOptions::default() };
         sequences(&inspection, &options).into_iter().map(|s| s.name).collect()
     }
 
@@ -596,7 +659,15 @@ mod tests {
             r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
                  (memory (export "memory") 1) (func (export "_start")) (func (export "f")))"#,
         );
-        for expected in ["run", "run, start again", "run, call f", "start", "start twice", "start, call f", "call add(i32:1, i32:2) (after run)"] {
+        for expected in [
+            "run",
+            "run, start again",
+            "run, call f",
+            "start",
+            "start twice",
+            "start, call f",
+            "call add(i32:1, i32:2) (after run)",
+        ] {
             assert!(names.iter().any(|n| n == expected), "{expected} missing from {names:?}");
         }
     }
@@ -629,8 +700,20 @@ mod tests {
     #[test]
     fn disagreement_ignores_message_wording() {
         let step = |outcome: Outcome| probed_step("run", &StepResult::new(outcome), Duration::ZERO);
-        let run = |steps| ProbedRun { runtime: "x".into(), status: "ran".into(), note: None, verdict: None, known_cause: None, steps };
-        let sequence = |a, b| ProbedSequence { name: "run".into(), steps: vec![], abi: String::new(), results: vec![run(vec![a]), run(vec![b])] };
+        let run = |steps| ProbedRun {
+            runtime: "x".into(),
+            status: "ran".into(),
+            note: None,
+            verdict: None,
+            known_cause: None,
+            steps,
+        };
+        let sequence = |a, b| ProbedSequence {
+            name: "run".into(),
+            steps: vec![],
+            abi: String::new(),
+            results: vec![run(vec![a]), run(vec![b])],
+        };
         let both = |text: &str| Outcome::reject(execmodel_contract::RejectStage::Run, text);
         assert!(!disagree(&sequence(step(both("cannot be both")), step(both("exports both")))));
         assert!(disagree(&sequence(step(both("cannot be both")), step(Outcome::returned_nothing()))));

@@ -72,7 +72,8 @@ pub fn load_or_compile<M, E>(
 ) -> Result<M, E> {
     let Some(cache) = cache else { return compile() };
     let key = key();
-    if let Some(module) = fs::read(cache.entry_path(&key)).ok().as_deref().and_then(entry::unseal).and_then(deserialize) {
+    if let Some(module) = fs::read(cache.entry_path(&key)).ok().as_deref().and_then(entry::unseal).and_then(deserialize)
+    {
         return Ok(module);
     }
     let module = compile()?;

@@ -36,10 +36,8 @@ fn root_from(
     }
     // A relative CARGO_TARGET_DIR is relative to where cargo was started, which a test binary
     // (run from its package directory) does not know.
-    let target = cargo_target_dir
-        .map(PathBuf::from)
-        .filter(|dir| dir.is_absolute())
-        .or_else(|| exe.and_then(target_dir_of))?;
+    let target =
+        cargo_target_dir.map(PathBuf::from).filter(|dir| dir.is_absolute()).or_else(|| exe.and_then(target_dir_of))?;
     Some(target.join(DIR_NAME))
 }
 
@@ -56,11 +54,7 @@ pub fn target_dir() -> Option<PathBuf> {
 /// Cargo marks every target directory with `CACHEDIR.TAG`. Executables sit at most four levels
 /// below it: `target/[<triple>/]<profile>/[deps/]<exe>`.
 fn target_dir_of(exe: &Path) -> Option<PathBuf> {
-    exe.ancestors()
-        .skip(1)
-        .take(4)
-        .find(|dir| dir.join("CACHEDIR.TAG").is_file())
-        .map(Path::to_path_buf)
+    exe.ancestors().skip(1).take(4).find(|dir| dir.join("CACHEDIR.TAG").is_file()).map(Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -79,7 +73,12 @@ mod tests {
     fn found_above_test_binaries_and_binaries_of_any_profile_or_triple() {
         for exe in ["debug/deps/matrix-0123", "release/execmodel", "x86_64-unknown-linux-gnu/debug/deps/t-1"] {
             let (target, exe) = target_with_exe(exe);
-            assert_eq!(root_from(None, None, None, Some(&exe)), Some(target.path().join(DIR_NAME)), "{}", exe.display());
+            assert_eq!(
+                root_from(None, None, None, Some(&exe)),
+                Some(target.path().join(DIR_NAME)),
+                "{}",
+                exe.display()
+            );
         }
     }
 

@@ -107,7 +107,14 @@ impl Backend for ChicoryBackend {
         let mut args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
         args.push(jar.to_string_lossy().into_owned());
         args.push(engine.to_string());
-        Ok(WorkerCommand { program: "java".into(), args, env_remove: vec!["JAVA_TOOL_OPTIONS".to_string()], env: Vec::new(), script: None, script_args: Vec::new() })
+        Ok(WorkerCommand {
+            program: "java".into(),
+            args,
+            env_remove: vec!["JAVA_TOOL_OPTIONS".to_string()],
+            env: Vec::new(),
+            script: None,
+            script_args: Vec::new(),
+        })
     }
 }
 

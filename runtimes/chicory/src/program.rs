@@ -12,14 +12,35 @@ use crate::Release;
 /// the adapter (its JUnit tests stay in `worker/src/test`, run by `mvn package` there).
 const SOURCES: [(&str, &str); 10] = [
     ("pom.xml", include_str!("../worker/pom.xml")),
-    ("src/main/resources/execmodel-chicory.properties", include_str!("../worker/src/main/resources/execmodel-chicory.properties")),
+    (
+        "src/main/resources/execmodel-chicory.properties",
+        include_str!("../worker/src/main/resources/execmodel-chicory.properties"),
+    ),
     ("src/main/java/execmodel/chicory/Main.java", include_str!("../worker/src/main/java/execmodel/chicory/Main.java")),
-    ("src/main/java/execmodel/chicory/Worker.java", include_str!("../worker/src/main/java/execmodel/chicory/Worker.java")),
-    ("src/main/java/execmodel/chicory/Probe.java", include_str!("../worker/src/main/java/execmodel/chicory/Probe.java")),
-    ("src/main/java/execmodel/chicory/Values.java", include_str!("../worker/src/main/java/execmodel/chicory/Values.java")),
-    ("src/main/java/execmodel/chicory/Capture.java", include_str!("../worker/src/main/java/execmodel/chicory/Capture.java")),
-    ("src/main/java/execmodel/chicory/EntryTracker.java", include_str!("../worker/src/main/java/execmodel/chicory/EntryTracker.java")),
-    ("src/main/java/execmodel/chicory/CompilerEngine.java", include_str!("../worker/src/main/java/execmodel/chicory/CompilerEngine.java")),
+    (
+        "src/main/java/execmodel/chicory/Worker.java",
+        include_str!("../worker/src/main/java/execmodel/chicory/Worker.java"),
+    ),
+    (
+        "src/main/java/execmodel/chicory/Probe.java",
+        include_str!("../worker/src/main/java/execmodel/chicory/Probe.java"),
+    ),
+    (
+        "src/main/java/execmodel/chicory/Values.java",
+        include_str!("../worker/src/main/java/execmodel/chicory/Values.java"),
+    ),
+    (
+        "src/main/java/execmodel/chicory/Capture.java",
+        include_str!("../worker/src/main/java/execmodel/chicory/Capture.java"),
+    ),
+    (
+        "src/main/java/execmodel/chicory/EntryTracker.java",
+        include_str!("../worker/src/main/java/execmodel/chicory/EntryTracker.java"),
+    ),
+    (
+        "src/main/java/execmodel/chicory/CompilerEngine.java",
+        include_str!("../worker/src/main/java/execmodel/chicory/CompilerEngine.java"),
+    ),
     ("README.md", include_str!("../worker/README.md")),
 ];
 const JAR: &str = "execmodel-chicory-worker.jar";
@@ -35,7 +56,8 @@ pub fn worker_jar(release: Release) -> Result<PathBuf, Unavailable> {
         Release::Current => CURRENT.get_or_init(|| build_once("chicory", &[])),
         // Maven serves Chicory 1.7.3's runtime and wasi but not its compiler (nor 1.7.4 at all):
         // the previous release is built interpreter-only, the pom's `interpreter-only` profile.
-        Release::Previous => PREVIOUS.get_or_init(|| build_once("chicory-1.7.3", &["-Dchicory.version=1.7.3", "-Dchicory.interpreterOnly"])),
+        Release::Previous => PREVIOUS
+            .get_or_init(|| build_once("chicory-1.7.3", &["-Dchicory.version=1.7.3", "-Dchicory.interpreterOnly"])),
     }
     .clone()
 }
@@ -54,7 +76,8 @@ fn build_once(name: &str, properties: &[&str]) -> Result<PathBuf, Unavailable> {
             // The tests need the corpus beside the sources; they run in the worker's own
             // directory (`mvn package` there, and in .ci/run), not in this build.
             jvm::maven_package(source_dir, None, properties)?;
-            std::fs::rename(source_dir.join("target").join(JAR), partial).map_err(|err| format!("`mvn package` left no {JAR}: {err}"))
+            std::fs::rename(source_dir.join("target").join(JAR), partial)
+                .map_err(|err| format!("`mvn package` left no {JAR}: {err}"))
         })
         .map_err(Unavailable)
 }

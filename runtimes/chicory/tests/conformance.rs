@@ -4,7 +4,8 @@ use execmodel_chicory::{Column, Engine};
 
 #[test]
 fn the_chicory_worker_speaks_the_worker_protocol() {
-    for column in [Column::Current(Engine::Interpreter), Column::Current(Engine::Compiler), Column::PreviousInterpreter] {
+    for column in [Column::Current(Engine::Interpreter), Column::Current(Engine::Compiler), Column::PreviousInterpreter]
+    {
         let command = match execmodel_chicory::worker_command(column) {
             Ok(command) => command,
             Err(why) => {

@@ -17,12 +17,7 @@ pub struct Capture {
 
 impl Capture {
     pub fn new(limit: usize) -> Self {
-        Capture {
-            head: Vec::new(),
-            limit,
-            tail: VecDeque::new(),
-            total: 0,
-        }
+        Capture { head: Vec::new(), limit, tail: VecDeque::new(), total: 0 }
     }
 
     pub fn push(&mut self, bytes: &[u8]) {

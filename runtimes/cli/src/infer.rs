@@ -26,11 +26,7 @@ struct Report {
 
 /// `results` are the result types of an invoked export (`None` for a whole-module run). An
 /// `Err` is the adapter failing to read what the CLI printed, not a guest outcome.
-pub fn infer(
-    table: &Table,
-    finished: &Finished,
-    results: Option<&[ValType]>,
-) -> Result<Inference, String> {
+pub fn infer(table: &Table, finished: &Finished, results: Option<&[ValType]>) -> Result<Inference, String> {
     if let Exit::TimedOut(waited) = finished.exit {
         return Err(format!(
             "{} neither ended nor spent its CPU budget within {waited:.1?} (the harness's wall-clock safety net); killed",
@@ -56,20 +52,14 @@ pub fn infer(
         rule.status.is_none_or(|wanted| status == Some(wanted))
             && match &rule.matches {
                 None => true,
-                Some(pattern) => report
-                    .as_ref()
-                    .is_some_and(|report| pattern.is_match(&report.text)),
+                Some(pattern) => report.as_ref().is_some_and(|report| pattern.is_match(&report.text)),
             }
     });
     let describe = || match &report {
         Some(report) => String::from_utf8_lossy(&report.text).trim().to_string(),
         None => match finished.exit {
             Exit::Signal(signal) => format!("{} terminated by signal {signal}", table.program),
-            _ => format!(
-                "{} exited with status {}",
-                table.program,
-                status.unwrap_or(-1)
-            ),
+            _ => format!("{} exited with status {}", table.program, status.unwrap_or(-1)),
         },
     };
     let (outcome, report_is_the_clis) = match (rule, finished.exit) {
@@ -84,18 +74,12 @@ pub fn infer(
         }
         (None, Exit::Status(0)) => (Outcome::returned_nothing(), false),
         (None, Exit::Status(code)) if report.is_none() => (Outcome::Exited(code.into()), false),
-        (None, _) => (
-            Outcome::trap(
-                TrapKind::Other,
-                format!("unrecognised failure of {}: {}", table.program, describe()),
-            ),
-            true,
-        ),
+        (None, _) => {
+            (Outcome::trap(TrapKind::Other, format!("unrecognised failure of {}: {}", table.program, describe())), true)
+        }
     };
     let cut = |stream: Stream, capture: &Capture| match &report {
-        Some(report) if report_is_the_clis && report.stream == stream => {
-            capture.head_before(report.offset)
-        }
+        Some(report) if report_is_the_clis && report.stream == stream => capture.head_before(report.offset),
         _ => capture.head_before(usize::MAX),
     };
     let mut stdout = cut(Stream::Stdout, &finished.stdout);
@@ -108,11 +92,7 @@ pub fn infer(
         }
         (outcome, _) => outcome,
     };
-    Ok(Inference {
-        outcome,
-        stdout,
-        stderr,
-    })
+    Ok(Inference { outcome, stdout, stderr })
 }
 
 fn find_report(table: &Table, finished: &Finished) -> Option<Report> {
@@ -123,11 +103,7 @@ fn find_report(table: &Table, finished: &Finished) -> Option<Report> {
     };
     let (tail, start) = capture.tail();
     let found = table.report.starts.find_iter(&tail).last()?;
-    Some(Report {
-        stream,
-        offset: start + found.start(),
-        text: tail[found.start()..].to_vec(),
-    })
+    Some(Report { stream, offset: start + found.start(), text: tail[found.start()..].to_vec() })
 }
 
 fn without_noise(table: &Table, mut bytes: Vec<u8>) -> Vec<u8> {
@@ -189,10 +165,7 @@ fn parse_value(text: &str, ty: ValType) -> Result<Value, String> {
 }
 
 /// Rust's own spelling (`inf`, `NaN`) parses directly; JavaScript's `Infinity` does not.
-fn parse_float<F: std::str::FromStr + std::ops::Neg<Output = F>>(
-    text: &str,
-    infinity: F,
-) -> Option<F> {
+fn parse_float<F: std::str::FromStr + std::ops::Neg<Output = F>>(text: &str, infinity: F) -> Option<F> {
     match text {
         "Infinity" => Some(infinity),
         "-Infinity" => Some(-infinity),

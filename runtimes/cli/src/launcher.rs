@@ -28,30 +28,22 @@ pub struct Launcher {
 
 impl Launcher {
     pub fn new(name: &'static str, table: Arc<Table>) -> Result<Self, Unavailable> {
-        let program = find_program(&table.program)
-            .ok_or_else(|| Unavailable(format!("{} not found on PATH", table.program)))?;
+        let program =
+            find_program(&table.program).ok_or_else(|| Unavailable(format!("{} not found on PATH", table.program)))?;
         let script = match table.script {
-            Some(script) => Some(written_script(script).map_err(|err| {
-                Unavailable(format!("writing helper script {}: {err}", script.name))
-            })?),
+            Some(script) => Some(
+                written_script(script)
+                    .map_err(|err| Unavailable(format!("writing helper script {}: {err}", script.name)))?,
+            ),
             None => None,
         };
-        Ok(Launcher {
-            name,
-            table,
-            program,
-            script,
-        })
+        Ok(Launcher { name, table, program, script })
     }
 
     /// The program with the table's leading arguments.
     pub fn command(&self) -> Command {
         let mut command = Command::new(&self.program);
-        let script = self
-            .script
-            .as_ref()
-            .map(|path| path.display().to_string())
-            .unwrap_or_default();
+        let script = self.script.as_ref().map(|path| path.display().to_string()).unwrap_or_default();
         command.args(expand_all(&self.table.leading, &[("script", &script)]));
         command
     }
@@ -61,13 +53,9 @@ impl Launcher {
     pub fn probe_version(&self) -> Result<String, String> {
         let mut command = Command::new(&self.program);
         command.args(&self.table.version.args);
-        let shown = format!(
-            "`{} {}`",
-            self.table.program,
-            self.table.version.args.join(" ")
-        );
-        let finished = process::run(command, &[], VERSION_DEADLINE, 64 * 1024)
-            .map_err(|err| format!("running {shown}: {err}"))?;
+        let shown = format!("`{} {}`", self.table.program, self.table.version.args.join(" "));
+        let finished =
+            process::run(command, &[], VERSION_DEADLINE, 64 * 1024).map_err(|err| format!("running {shown}: {err}"))?;
         if finished.exit != Exit::Status(0) {
             return Err(format!("{shown} ended with {:?}", finished.exit));
         }
@@ -77,21 +65,12 @@ impl Launcher {
         }
         let text = String::from_utf8_lossy(&output);
         let found = match &self.table.version.pattern {
-            Some(pattern) => pattern.captures(&text).map(|caps| {
-                caps.get(1)
-                    .or_else(|| caps.get(0))
-                    .map_or("", |m| m.as_str())
-                    .to_string()
-            }),
-            None => text
-                .lines()
-                .map(str::trim)
-                .find(|line| !line.is_empty())
-                .map(str::to_string),
+            Some(pattern) => pattern
+                .captures(&text)
+                .map(|caps| caps.get(1).or_else(|| caps.get(0)).map_or("", |m| m.as_str()).to_string()),
+            None => text.lines().map(str::trim).find(|line| !line.is_empty()).map(str::to_string),
         };
-        found
-            .filter(|v| !v.is_empty())
-            .ok_or_else(|| format!("no version in the output of {shown}: {text:?}"))
+        found.filter(|v| !v.is_empty()).ok_or_else(|| format!("no version in the output of {shown}: {text:?}"))
     }
 }
 

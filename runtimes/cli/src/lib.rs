@@ -29,14 +29,7 @@ use crate::table::Table;
 pub use crate::table::{TableError, RUNTIMES_TOML, RUNTIMES_TOML_PATH};
 
 /// The table names in runtimes.toml, for registering each as a runtime.
-pub const NAMES: [&str; 6] = [
-    "node-wasi",
-    "wasmtime-cli",
-    "wazero-cli",
-    "wasmedge",
-    "iwasm",
-    "wasmer-cli",
-];
+pub const NAMES: [&str; 6] = ["node-wasi", "wasmtime-cli", "wazero-cli", "wasmedge", "iwasm", "wasmer-cli"];
 
 type Tables = BTreeMap<String, Arc<Table>>;
 
@@ -46,20 +39,16 @@ fn embedded_tables() -> &'static Result<Tables, TableError> {
 }
 
 fn parse_tables(source: &str, origin: &str) -> Result<Tables, TableError> {
-    Ok(table::parse(source, origin)?
-        .into_iter()
-        .map(|(name, table)| (name, Arc::new(table)))
-        .collect())
+    Ok(table::parse(source, origin)?.into_iter().map(|(name, table)| (name, Arc::new(table))).collect())
 }
 
 /// The runtime described by table `name` of the embedded runtimes.toml. An unknown name gives a
 /// runtime that is unavailable with the reason.
 pub fn runtime(name: &'static str) -> Arc<dyn Runtime> {
     let table = match embedded_tables() {
-        Ok(tables) => tables
-            .get(name)
-            .cloned()
-            .ok_or_else(|| Unavailable(format!("no table for {name} in {RUNTIMES_TOML_PATH}"))),
+        Ok(tables) => {
+            tables.get(name).cloned().ok_or_else(|| Unavailable(format!("no table for {name} in {RUNTIMES_TOML_PATH}")))
+        }
         Err(err) => Err(Unavailable(err.to_string())),
     };
     Arc::new(CliRuntime::new(name, table))
@@ -67,18 +56,12 @@ pub fn runtime(name: &'static str) -> Arc<dyn Runtime> {
 
 /// Like [`runtime`], from another runtimes.toml text (tests; a user's own table) that `origin`
 /// names in errors.
-pub fn runtime_from_toml(
-    name: &'static str,
-    source: &str,
-    origin: &str,
-) -> Result<Arc<dyn Runtime>, TableError> {
-    let table = parse_tables(source, origin)?
-        .remove(name)
-        .ok_or_else(|| TableError {
-            origin: origin.to_string(),
-            line: None,
-            message: format!("no table for {name}"),
-        })?;
+pub fn runtime_from_toml(name: &'static str, source: &str, origin: &str) -> Result<Arc<dyn Runtime>, TableError> {
+    let table = parse_tables(source, origin)?.remove(name).ok_or_else(|| TableError {
+        origin: origin.to_string(),
+        line: None,
+        message: format!("no table for {name}"),
+    })?;
     Ok(Arc::new(CliRuntime::new(name, Ok(table))))
 }
 
@@ -124,18 +107,11 @@ struct CliRuntime {
 
 impl CliRuntime {
     fn new(name: &'static str, table: Result<Arc<Table>, Unavailable>) -> Self {
-        CliRuntime {
-            name,
-            table,
-            launcher: OnceLock::new(),
-            version: OnceLock::new(),
-        }
+        CliRuntime { name, table, launcher: OnceLock::new(), version: OnceLock::new() }
     }
 
     fn launcher(&self) -> Result<Arc<Launcher>, Unavailable> {
-        self.launcher
-            .get_or_init(|| Launcher::new(self.name, self.table.clone()?).map(Arc::new))
-            .clone()
+        self.launcher.get_or_init(|| Launcher::new(self.name, self.table.clone()?).map(Arc::new)).clone()
     }
 }
 
@@ -147,9 +123,7 @@ impl Runtime for CliRuntime {
     fn version(&self) -> String {
         self.version
             .get_or_init(|| match self.launcher() {
-                Ok(launcher) => launcher
-                    .probe_version()
-                    .unwrap_or_else(|why| format!("unknown ({why})")),
+                Ok(launcher) => launcher.probe_version().unwrap_or_else(|why| format!("unknown ({why})")),
                 Err(why) => format!("unknown ({why})"),
             })
             .clone()
@@ -165,12 +139,8 @@ impl Runtime for CliRuntime {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<Arc<dyn CompiledModule>, AdapterError> {
-        let launcher = self
-            .launcher()
-            .map_err(|why| AdapterError::Other(format!("{}: {why}", self.name)))?;
-        Ok(Arc::new(CliModule(Arc::new(ModuleFiles::new(
-            launcher, wasm,
-        )?))))
+        let launcher = self.launcher().map_err(|why| AdapterError::Other(format!("{}: {why}", self.name)))?;
+        Ok(Arc::new(CliModule(Arc::new(ModuleFiles::new(launcher, wasm)?))))
     }
 }
 
@@ -190,10 +160,7 @@ mod tests {
     #[test]
     fn an_unknown_name_is_unavailable_with_the_reason() {
         let runtime = runtime("no-such-cli");
-        assert_eq!(
-            runtime.availability().unwrap_err().0,
-            "no table for no-such-cli in runtimes/cli/runtimes.toml"
-        );
+        assert_eq!(runtime.availability().unwrap_err().0, "no table for no-such-cli in runtimes/cli/runtimes.toml");
         assert!(runtime.expressible(&[StepKind::Run]).is_err());
         assert!(runtime.compile(b"\0asm\x01\0\0\0").is_err());
     }

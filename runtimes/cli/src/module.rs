@@ -37,9 +37,7 @@ pub struct Call<'a> {
 
 impl ModuleFiles {
     pub fn new(launcher: Arc<Launcher>, wasm: &[u8]) -> Result<Self, AdapterError> {
-        let other = |what: &str, err: std::io::Error| {
-            AdapterError::Other(format!("{}: {what}: {err}", launcher.name))
-        };
+        let other = |what: &str, err: std::io::Error| AdapterError::Other(format!("{}: {what}: {err}", launcher.name));
         let dir = tempfile::Builder::new()
             .prefix("execmodel-cli-module-")
             .tempdir()
@@ -61,36 +59,23 @@ impl ModuleFiles {
 
     /// The full command line for one invocation. `Err` when this CLI cannot pass what the step
     /// asks for (an adapter limitation, not a guest outcome).
-    pub fn command(
-        &self,
-        wasi: &WasiConfig,
-        call: Option<&Call<'_>>,
-        limits: &Limits,
-    ) -> Result<Command, String> {
+    pub fn command(&self, wasi: &WasiConfig, call: Option<&Call<'_>>, limits: &Limits) -> Result<Command, String> {
         let table = &self.launcher.table;
         let mut command = self.launcher.command();
         command.env_clear().envs(host_environment());
         let bytes = limits.memory_bytes.to_string();
         command.args(expand_all(&table.memory_limit, &[("bytes", &bytes)]));
         if let Some(preopen) = &wasi.preopen {
-            let host = preopen.host_path.to_str().ok_or_else(|| {
-                format!(
-                    "the preopened directory {} is not UTF-8",
-                    preopen.host_path.display()
-                )
-            })?;
-            command.args(expand_all(
-                &table.dir,
-                &[("host", host), ("guest", &preopen.guest_path)],
-            ));
+            let host = preopen
+                .host_path
+                .to_str()
+                .ok_or_else(|| format!("the preopened directory {} is not UTF-8", preopen.host_path.display()))?;
+            command.args(expand_all(&table.dir, &[("host", host), ("guest", &preopen.guest_path)]));
         }
         for (key, value) in &wasi.env {
             command.args(expand_all(&table.env, &[("key", key), ("value", value)]));
         }
-        let argv0 = wasi
-            .args
-            .first()
-            .ok_or("argv is empty, but a CLI always passes argv[0]")?;
+        let argv0 = wasi.args.first().ok_or("argv is empty, but a CLI always passes argv[0]")?;
         let module_argument = match &table.argv0 {
             Argv0::Flag(flag) => {
                 command.args(expand_all(flag, &[("argv0", argv0)]));
@@ -107,10 +92,7 @@ impl ModuleFiles {
         let guest_args = &wasi.args[1..];
         let mut trailing: Vec<String> = guest_args.to_vec();
         if let Some(call) = call {
-            let invoke = table
-                .invoke
-                .as_ref()
-                .ok_or_else(|| format!("{} cannot invoke an export", table.program))?;
+            let invoke = table.invoke.as_ref().ok_or_else(|| format!("{} cannot invoke an export", table.program))?;
             command.args(expand_all(&invoke.before_module, &[("name", call.export)]));
             command.arg(&module_argument);
             command.args(expand_all(&invoke.after_module, &[("name", call.export)]));
@@ -121,11 +103,7 @@ impl ModuleFiles {
                         table.program
                     ));
                 }
-                trailing = call
-                    .args
-                    .iter()
-                    .map(|value| render(value, invoke.args))
-                    .collect();
+                trailing = call.args.iter().map(|value| render(value, invoke.args)).collect();
             }
         } else {
             command.arg(&module_argument);

@@ -12,13 +12,7 @@ pub fn find_program(program: &str) -> Option<PathBuf> {
     }
     let path = env::var_os("PATH")?;
     env::split_paths(&path)
-        .map(|dir| {
-            if dir.as_os_str().is_empty() {
-                PathBuf::from(".")
-            } else {
-                dir
-            }
-        })
+        .map(|dir| if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir })
         .map(|dir| dir.join(program))
         .find(|candidate| is_executable(candidate))
 }

@@ -36,16 +36,8 @@ pub struct Finished {
     pub stderr: Capture,
 }
 
-pub fn run(
-    mut command: Command,
-    stdin: &[u8],
-    budget: Duration,
-    output_limit: usize,
-) -> io::Result<Finished> {
-    command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+pub fn run(mut command: Command, stdin: &[u8], budget: Duration, output_limit: usize) -> io::Result<Finished> {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn()?;
     let (done_tx, done_rx) = mpsc::channel();
     let stdout = drain(child.stdout.take(), output_limit, done_tx.clone());
@@ -60,19 +52,11 @@ pub fn run(
     let (exit, cpu_used) = supervise(&mut child, budget)?;
     let grace = Instant::now() + DRAIN_GRACE;
     for _ in 0..2 {
-        if done_rx
-            .recv_timeout(grace.saturating_duration_since(Instant::now()))
-            .is_err()
-        {
+        if done_rx.recv_timeout(grace.saturating_duration_since(Instant::now())).is_err() {
             break;
         }
     }
-    Ok(Finished {
-        exit,
-        cpu_used,
-        stdout: take(&stdout),
-        stderr: take(&stderr),
-    })
+    Ok(Finished { exit, cpu_used, stdout: take(&stdout), stderr: take(&stderr) })
 }
 
 fn supervise(child: &mut Child, budget: Duration) -> io::Result<(Exit, Duration)> {
@@ -108,11 +92,7 @@ fn exit_of(status: ExitStatus) -> Exit {
     }
 }
 
-fn drain(
-    pipe: Option<impl Read + Send + 'static>,
-    limit: usize,
-    done: mpsc::Sender<()>,
-) -> Arc<Mutex<Capture>> {
+fn drain(pipe: Option<impl Read + Send + 'static>, limit: usize, done: mpsc::Sender<()>) -> Arc<Mutex<Capture>> {
     let capture = Arc::new(Mutex::new(Capture::new(limit)));
     let Some(mut pipe) = pipe else {
         let _ = done.send(());
@@ -124,10 +104,7 @@ fn drain(
         loop {
             match pipe.read(&mut buffer) {
                 Ok(0) => break,
-                Ok(n) => sink
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .push(&buffer[..n]),
+                Ok(n) => sink.lock().unwrap_or_else(|p| p.into_inner()).push(&buffer[..n]),
                 Err(err) if err.kind() == io::ErrorKind::Interrupted => continue,
                 Err(_) => break,
             }

@@ -6,10 +6,7 @@ pub struct Script {
     pub text: &'static str,
 }
 
-static SCRIPTS: &[Script] = &[Script {
-    name: "node-wasi-run.mjs",
-    text: include_str!("../node-wasi-run.mjs"),
-}];
+static SCRIPTS: &[Script] = &[Script { name: "node-wasi-run.mjs", text: include_str!("../node-wasi-run.mjs") }];
 
 pub fn named(name: &str) -> Option<&'static Script> {
     SCRIPTS.iter().find(|script| script.name == name)

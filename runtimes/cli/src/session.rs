@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{AdapterFailure, BudgetUse, Limits, Outcome, RejectStage, Session, Step, StepResult, WasiConfig};
+use execmodel_contract::{
+    AdapterFailure, BudgetUse, Limits, Outcome, RejectStage, Session, Step, StepResult, WasiConfig,
+};
 
 use crate::infer::infer;
 use crate::module::{Call, ModuleFiles};
@@ -25,26 +27,15 @@ pub struct CliSession {
 
 impl CliSession {
     pub fn new(module: Arc<ModuleFiles>, limits: Limits) -> Self {
-        CliSession {
-            module,
-            limits,
-            state: State::Fresh,
-        }
+        CliSession { module, limits, state: State::Fresh }
     }
 
     fn execute(&self, wasi: &WasiConfig, call: Option<Call<'_>>) -> StepResult {
         let table = &self.module.launcher.table;
         let results = match &call {
             Some(call) => {
-                let results = self
-                    .module
-                    .signature(call.export)
-                    .map(|s| s.results.clone())
-                    .unwrap_or_default();
-                let readable = table
-                    .invoke
-                    .as_ref()
-                    .is_some_and(|i| i.results == ResultStyle::StdoutLines);
+                let results = self.module.signature(call.export).map(|s| s.results.clone()).unwrap_or_default();
+                let readable = table.invoke.as_ref().is_some_and(|i| i.results == ResultStyle::StdoutLines);
                 if !results.is_empty() && !readable {
                     self.fail(&format!(
                         "{} prints results of `{}` in a form this adapter cannot read",
@@ -55,19 +46,10 @@ impl CliSession {
             }
             None => None,
         };
-        let command = self
-            .module
-            .command(wasi, call.as_ref(), &self.limits)
-            .unwrap_or_else(|why| self.fail(&why));
-        let finished = process::run(
-            command,
-            &wasi.stdin,
-            self.limits.budget,
-            self.limits.output_bytes,
-        )
-        .unwrap_or_else(|err| self.fail(&format!("starting {}: {err}", table.program)));
-        let inference =
-            infer(table, &finished, results.as_deref()).unwrap_or_else(|why| self.fail(&why));
+        let command = self.module.command(wasi, call.as_ref(), &self.limits).unwrap_or_else(|why| self.fail(&why));
+        let finished = process::run(command, &wasi.stdin, self.limits.budget, self.limits.output_bytes)
+            .unwrap_or_else(|err| self.fail(&format!("starting {}: {err}", table.program)));
+        let inference = infer(table, &finished, results.as_deref()).unwrap_or_else(|why| self.fail(&why));
         StepResult::new(inference.outcome)
             .with_output(inference.stdout, inference.stderr)
             .with_budget_use(Some(BudgetUse::cpu(finished.cpu_used, self.limits.budget)))

@@ -24,10 +24,9 @@ pub fn exported_functions(wasm: &[u8]) -> HashMap<String, Signature> {
                 for group in reader.into_iter().flatten() {
                     for sub in group.into_types() {
                         types.push(match &sub.composite_type.inner {
-                            CompositeInnerType::Func(func) => Some(Signature {
-                                params: func.params().to_vec(),
-                                results: func.results().to_vec(),
-                            }),
+                            CompositeInnerType::Func(func) => {
+                                Some(Signature { params: func.params().to_vec(), results: func.results().to_vec() })
+                            }
                             _ => None,
                         });
                     }
@@ -46,9 +45,8 @@ pub fn exported_functions(wasm: &[u8]) -> HashMap<String, Signature> {
                     if export.kind != ExternalKind::Func {
                         continue;
                     }
-                    let signature = functions
-                        .get(export.index as usize)
-                        .and_then(|&ty| types.get(ty as usize).cloned().flatten());
+                    let signature =
+                        functions.get(export.index as usize).and_then(|&ty| types.get(ty as usize).cloned().flatten());
                     if let Some(signature) = signature {
                         exports.insert(export.name.to_string(), signature);
                     }

@@ -166,10 +166,7 @@ impl Template {
 }
 
 pub fn expand_all(templates: &[Template], values: &[(&str, &str)]) -> Vec<String> {
-    templates
-        .iter()
-        .map(|template| template.expand(values))
-        .collect()
+    templates.iter().map(|template| template.expand(values)).collect()
 }
 
 /// Parses a whole runtimes.toml text; `origin` names it in errors.
@@ -181,12 +178,7 @@ pub fn parse(source: &str, origin: &str) -> Result<BTreeMap<String, Table>, Tabl
     })?;
     raw.into_iter()
         .map(|(name, table)| {
-            let table = Validator {
-                source,
-                origin,
-                table: &name,
-            }
-            .table(table)?;
+            let table = Validator { source, origin, table: &name }.table(table)?;
             Ok((name, table))
         })
         .collect()
@@ -289,11 +281,7 @@ impl Validator<'_> {
             Some(name) => Some(scripts::named(name.get_ref()).ok_or_else(|| {
                 self.error(
                     name.span(),
-                    format!(
-                        "unknown script `{}`; embedded scripts: {}",
-                        name.get_ref(),
-                        scripts::names().join(", ")
-                    ),
+                    format!("unknown script `{}`; embedded scripts: {}", name.get_ref(), scripts::names().join(", ")),
                 )
             })?),
             None => None,
@@ -301,27 +289,18 @@ impl Validator<'_> {
         let leading = self.templates("leading", raw.leading.as_ref(), &["script"])?;
         if script.is_none() && leading.iter().any(|t| t.placeholders().contains(&"script")) {
             let span = raw.leading.as_ref().map_or(0..0, Spanned::span);
-            return Err(self.error(
-                span,
-                "`leading` uses {script} but the table names no `script`".into(),
-            ));
+            return Err(self.error(span, "`leading` uses {script} but the table names no `script`".into()));
         }
         let argv0 = match *raw.argv0.get_ref() {
             Argv0Mode::Flag => {
                 let Some(flag) = raw.argv0_flag.as_ref() else {
-                    return Err(self.error(
-                        raw.argv0.span(),
-                        "argv0 = \"flag\" needs `argv0_flag`".into(),
-                    ));
+                    return Err(self.error(raw.argv0.span(), "argv0 = \"flag\" needs `argv0_flag`".into()));
                 };
                 Argv0::Flag(self.templates("argv0_flag", Some(flag), &["argv0"])?)
             }
             mode => {
                 if let Some(flag) = &raw.argv0_flag {
-                    return Err(self.error(
-                        flag.span(),
-                        "`argv0_flag` is only read with argv0 = \"flag\"".into(),
-                    ));
+                    return Err(self.error(flag.span(), "`argv0_flag` is only read with argv0 = \"flag\"".into()));
                 }
                 if mode == Argv0Mode::ModulePath {
                     Argv0::ModulePath
@@ -332,16 +311,8 @@ impl Validator<'_> {
         };
         let invoke = match raw.invoke {
             Some(invoke) => Some(Invoke {
-                before_module: self.templates(
-                    "invoke.before_module",
-                    invoke.before_module.as_ref(),
-                    &["name"],
-                )?,
-                after_module: self.templates(
-                    "invoke.after_module",
-                    invoke.after_module.as_ref(),
-                    &["name"],
-                )?,
+                before_module: self.templates("invoke.before_module", invoke.before_module.as_ref(), &["name"])?,
+                after_module: self.templates("invoke.after_module", invoke.after_module.as_ref(), &["name"])?,
                 args: invoke.args,
                 results: invoke.results,
                 about: invoke.about,
@@ -354,11 +325,7 @@ impl Validator<'_> {
             .map(|rule| {
                 Ok(Rule {
                     status: rule.status,
-                    matches: rule
-                        .matches
-                        .as_ref()
-                        .map(|m| self.output_regex("rule.matches", m))
-                        .transpose()?,
+                    matches: rule.matches.as_ref().map(|m| self.output_regex("rule.matches", m)).transpose()?,
                     then: parse_inferred(rule.then.get_ref())
                         .map_err(|message| self.error(rule.then.span(), message))?,
                 })
@@ -373,12 +340,7 @@ impl Validator<'_> {
             leading,
             version: VersionProbe {
                 args: raw.version.args,
-                pattern: raw
-                    .version
-                    .pattern
-                    .as_ref()
-                    .map(|p| self.regex("version.pattern", p))
-                    .transpose()?,
+                pattern: raw.version.pattern.as_ref().map(|p| self.regex("version.pattern", p)).transpose()?,
             },
             memory_limit: self.templates("memory_limit", raw.memory_limit.as_ref(), &["bytes"])?,
             dir: self.templates("dir", Some(&raw.dir), &["host", "guest"])?,
@@ -389,11 +351,7 @@ impl Validator<'_> {
                 stream: raw.report.stream,
                 starts: self.output_regex("report.starts", &raw.report.starts)?,
             },
-            noise: raw
-                .noise
-                .iter()
-                .map(|n| self.output_regex("noise", n))
-                .collect::<Result<_, _>>()?,
+            noise: raw.noise.iter().map(|n| self.output_regex("noise", n)).collect::<Result<_, _>>()?,
             rules,
         })
     }
@@ -413,14 +371,10 @@ impl Validator<'_> {
                 let template = Template(text.clone());
                 for name in template.placeholders() {
                     if !allowed.contains(&name) {
-                        let allowed: Vec<String> =
-                            allowed.iter().map(|a| format!("{{{a}}}")).collect();
+                        let allowed: Vec<String> = allowed.iter().map(|a| format!("{{{a}}}")).collect();
                         return Err(self.error(
                             raw.span(),
-                            format!(
-                                "`{key}` uses unknown placeholder {{{name}}}; it may use {}",
-                                allowed.join(" ")
-                            ),
+                            format!("`{key}` uses unknown placeholder {{{name}}}; it may use {}", allowed.join(" ")),
                         ));
                     }
                 }
@@ -430,8 +384,7 @@ impl Validator<'_> {
     }
 
     fn regex(&self, key: &str, raw: &Spanned<String>) -> Result<Regex, TableError> {
-        Regex::new(raw.get_ref())
-            .map_err(|err| self.error(raw.span(), format!("`{key}` is not a valid regex: {err}")))
+        Regex::new(raw.get_ref()).map_err(|err| self.error(raw.span(), format!("`{key}` is not a valid regex: {err}")))
     }
 
     /// Output is bytes: a guest may write anything.
@@ -453,16 +406,12 @@ fn parse_inferred(text: &str) -> Result<Inferred, String> {
     match words.as_slice() {
         ["returned"] => Ok(Inferred::Returned),
         ["exited"] => Ok(Inferred::Exited),
-        ["trapped", kind] => TrapKind::ALL
-            .into_iter()
-            .find(|k| k.as_str() == *kind)
-            .map(Inferred::Trapped)
-            .ok_or_else(unknown),
-        ["rejected", stage] => RejectStage::ALL
-            .into_iter()
-            .find(|s| s.as_str() == *stage)
-            .map(Inferred::Rejected)
-            .ok_or_else(unknown),
+        ["trapped", kind] => {
+            TrapKind::ALL.into_iter().find(|k| k.as_str() == *kind).map(Inferred::Trapped).ok_or_else(unknown)
+        }
+        ["rejected", stage] => {
+            RejectStage::ALL.into_iter().find(|s| s.as_str() == *stage).map(Inferred::Rejected).ok_or_else(unknown)
+        }
         _ => Err(unknown()),
     }
 }

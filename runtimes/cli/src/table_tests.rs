@@ -33,18 +33,11 @@ fn a_minimal_table_parses() {
 
 #[test]
 fn an_unknown_key_names_its_line() {
-    let source = MINIMAL.replace(
-        "checked = \"never\"",
-        "checked = \"never\"\ncolour = \"blue\"",
-    );
+    let source = MINIMAL.replace("checked = \"never\"", "checked = \"never\"\ncolour = \"blue\"");
     let err = error_of(&source);
     assert_eq!(err.line, Some(7), "{err}");
     assert!(err.message.contains("colour"), "{err}");
-    assert!(
-        err.to_string()
-            .starts_with("runtimes/cli/runtimes.toml line 7: "),
-        "{err}"
-    );
+    assert!(err.to_string().starts_with("runtimes/cli/runtimes.toml line 7: "), "{err}");
 }
 
 #[test]
@@ -71,16 +64,10 @@ fn a_bad_regex_names_its_line() {
 
 #[test]
 fn an_unknown_outcome_names_its_line() {
-    let source = MINIMAL.replace(
-        "then = \"trapped unreachable\"",
-        "then = \"trapped sideways\"",
-    );
+    let source = MINIMAL.replace("then = \"trapped unreachable\"", "then = \"trapped sideways\"");
     let err = error_of(&source);
     assert_eq!(err.line, Some(16), "{err}");
-    assert!(
-        err.message.contains("unknown outcome `trapped sideways`"),
-        "{err}"
-    );
+    assert!(err.message.contains("unknown outcome `trapped sideways`"), "{err}");
 }
 
 #[test]
@@ -93,10 +80,7 @@ fn an_unknown_argv0_mode_and_a_missing_flag_are_errors() {
 
 #[test]
 fn an_unknown_script_is_an_error() {
-    let source = MINIMAL.replace(
-        "program = \"demo\"",
-        "program = \"demo\"\nscript = \"nope.js\"",
-    );
+    let source = MINIMAL.replace("program = \"demo\"", "program = \"demo\"\nscript = \"nope.js\"");
     let err = error_of(&source);
     assert!(err.message.contains("unknown script `nope.js`"), "{err}");
 }
@@ -104,9 +88,6 @@ fn an_unknown_script_is_an_error() {
 #[test]
 fn templates_expand_known_placeholders_only() {
     let template = Template("{host}::{guest}".to_string());
-    assert_eq!(
-        template.expand(&[("host", "/h"), ("guest", "/g")]),
-        "/h::/g"
-    );
+    assert_eq!(template.expand(&[("host", "/h"), ("guest", "/g")]), "/h::/g");
     assert_eq!(Template("a{b".into()).expand(&[]), "a{b");
 }

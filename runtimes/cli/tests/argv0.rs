@@ -42,15 +42,8 @@ fn argv0_reaches_the_guest_through_the_module_file_name() {
     let runtime = node_wasi_with_argv0_mode("module-name");
     let compiled = runtime.compile(&printing_args()).unwrap();
     for argv0 in ["prog", "m.wasm", "prog"] {
-        let result = compiled
-            .session(limits())
-            .step(&Step::Run(wasi(&[argv0, "x"])));
-        assert_eq!(
-            result.outcome,
-            Outcome::Returned(vec![]),
-            "{}",
-            text(&result.stderr)
-        );
+        let result = compiled.session(limits()).step(&Step::Run(wasi(&[argv0, "x"])));
+        assert_eq!(result.outcome, Outcome::Returned(vec![]), "{}", text(&result.stderr));
         assert_eq!(text(&result.stdout), format!("{argv0}\0x\0"));
     }
 }
@@ -60,36 +53,20 @@ fn a_module_path_argv0_may_have_directories() {
     // The CLI reads the module at the relative path argv[0] from its working directory.
     let runtime = node_wasi_with_argv0_mode("module-path");
     let result = run(&runtime, &printing_args(), wasi(&["bin/prog"]), limits());
-    assert_eq!(
-        result.outcome,
-        Outcome::Returned(vec![]),
-        "{}",
-        text(&result.stderr)
-    );
-    assert_eq!(
-        text(&result.stdout),
-        "prog\0",
-        "node-wasi-run passes the last component"
-    );
+    assert_eq!(result.outcome, Outcome::Returned(vec![]), "{}", text(&result.stderr));
+    assert_eq!(text(&result.stdout), "prog\0", "node-wasi-run passes the last component");
 }
 
 #[test]
 fn an_argv0_that_cannot_be_a_file_name_is_an_adapter_error() {
     let by_name = node_wasi_with_argv0_mode("module-name");
     let by_path = node_wasi_with_argv0_mode("module-path");
-    for (runtime, argv0) in [
-        (&by_name, "bin/prog"),
-        (&by_path, "/abs/prog"),
-        (&by_path, "../up"),
-        (&by_name, "-x"),
-        (&by_name, ""),
-    ] {
+    for (runtime, argv0) in
+        [(&by_name, "bin/prog"), (&by_path, "/abs/prog"), (&by_path, "../up"), (&by_name, "-x"), (&by_name, "")]
+    {
         let compiled = runtime.compile(&printing_args()).unwrap();
         let mut session = compiled.session(limits());
-        let panic = catch_unwind(AssertUnwindSafe(|| {
-            session.step(&Step::Run(wasi(&[argv0])))
-        }))
-        .expect_err(argv0);
+        let panic = catch_unwind(AssertUnwindSafe(|| session.step(&Step::Run(wasi(&[argv0]))))).expect_err(argv0);
         let message = execmodel_contract::panic_message(&*panic);
         assert!(message.contains("cannot be one"), "{argv0}: {message}");
     }

@@ -24,14 +24,8 @@ fn reactor() -> Vec<u8> {
 #[test]
 fn invoke_runs_initialize_then_the_export_and_reads_its_results() {
     for runtime in runtimes_that_invoke() {
-        let (instantiated, called) =
-            invoke(&runtime, &reactor(), "add", &[Value::I32(1), Value::I32(2)]);
-        assert_eq!(
-            instantiated.outcome,
-            Outcome::Returned(vec![]),
-            "{}",
-            runtime.name()
-        );
+        let (instantiated, called) = invoke(&runtime, &reactor(), "add", &[Value::I32(1), Value::I32(2)]);
+        assert_eq!(instantiated.outcome, Outcome::Returned(vec![]), "{}", runtime.name());
         assert_eq!(
             called.outcome,
             Outcome::Returned(vec![Value::I32(43)]),
@@ -39,30 +33,15 @@ fn invoke_runs_initialize_then_the_export_and_reads_its_results() {
             runtime.name(),
             text(&called.stderr)
         );
-        assert_eq!(
-            text(&called.stdout),
-            "called\n",
-            "{}: printed results are not guest output",
-            runtime.name()
-        );
-        assert!(
-            called.stderr.is_empty(),
-            "{}: {}",
-            runtime.name(),
-            text(&called.stderr)
-        );
+        assert_eq!(text(&called.stdout), "called\n", "{}: printed results are not guest output", runtime.name());
+        assert!(called.stderr.is_empty(), "{}: {}", runtime.name(), text(&called.stderr));
     }
 }
 
 #[test]
 fn invoke_passes_and_reads_wide_values() {
     for runtime in runtimes_that_invoke() {
-        let (_, called) = invoke(
-            &runtime,
-            &reactor(),
-            "wide",
-            &[Value::I64(-9_000_000_000), Value::F64(1.5)],
-        );
+        let (_, called) = invoke(&runtime, &reactor(), "wide", &[Value::I64(-9_000_000_000), Value::F64(1.5)]);
         assert_eq!(
             called.outcome,
             Outcome::Returned(vec![Value::I64(-9_000_000_000), Value::F64(1.5)]),
@@ -70,12 +49,7 @@ fn invoke_passes_and_reads_wide_values() {
             runtime.name()
         );
         let (_, nothing) = invoke(&runtime, &reactor(), "nothing", &[]);
-        assert_eq!(
-            nothing.outcome,
-            Outcome::Returned(vec![]),
-            "{}",
-            runtime.name()
-        );
+        assert_eq!(nothing.outcome, Outcome::Returned(vec![]), "{}", runtime.name());
     }
 }
 
@@ -86,13 +60,7 @@ fn an_invoked_export_can_exit_or_trap() {
         assert_eq!(quit.outcome, Outcome::Exited(7), "{}", runtime.name());
         let (_, crash) = invoke(&runtime, &reactor(), "crash", &[]);
         assert!(
-            matches!(
-                crash.outcome,
-                Outcome::Trapped {
-                    kind: TrapKind::Unreachable,
-                    ..
-                }
-            ),
+            matches!(crash.outcome, Outcome::Trapped { kind: TrapKind::Unreachable, .. }),
             "{}: {:?}",
             runtime.name(),
             crash.outcome
@@ -105,13 +73,7 @@ fn invoking_a_missing_export_is_a_call_rejection() {
     for runtime in runtimes_that_invoke() {
         let (_, called) = invoke(&runtime, &reactor(), "absent", &[]);
         assert!(
-            matches!(
-                called.outcome,
-                Outcome::Rejected {
-                    stage: RejectStage::Call,
-                    ..
-                }
-            ),
+            matches!(called.outcome, Outcome::Rejected { stage: RejectStage::Call, .. }),
             "{}: {:?}",
             runtime.name(),
             called.outcome

@@ -15,12 +15,8 @@ fn a_returning_start_and_exit_codes() {
         let returned = run(&runtime, &command(""), wasi(&["m.wasm"]), limits());
         assert_eq!(returned.outcome, Outcome::Returned(vec![]), "{name}");
         for code in [3, 1, 255] {
-            let exited = run(
-                &runtime,
-                &command(&format!("(call $proc_exit (i32.const {code}))")),
-                wasi(&["m"]),
-                limits(),
-            );
+            let exited =
+                run(&runtime, &command(&format!("(call $proc_exit (i32.const {code}))")), wasi(&["m"]), limits());
             let expected = match (name, code) {
                 // wasmtime-wasi refuses statuses >= 126: the CLI reports an error.
                 ("wasmtime-cli", 255) => None,
@@ -29,13 +25,7 @@ fn a_returning_start_and_exit_codes() {
             match expected {
                 Some(outcome) => assert_eq!(exited.outcome, outcome, "{name} proc_exit({code})"),
                 None => assert!(
-                    matches!(
-                        exited.outcome,
-                        Outcome::Trapped {
-                            kind: TrapKind::Other,
-                            ..
-                        }
-                    ),
+                    matches!(exited.outcome, Outcome::Trapped { kind: TrapKind::Other, .. }),
                     "{name} proc_exit({code}): {:?}",
                     exited.outcome
                 ),
@@ -51,31 +41,13 @@ fn a_returning_start_and_exit_codes() {
 
 #[test]
 fn exit_statuses_are_the_guest_code_modulo_256() {
-    for runtime in runtimes_under_test()
-        .into_iter()
-        .filter(|r| r.name() == "node-wasi")
-    {
+    for runtime in runtimes_under_test().into_iter().filter(|r| r.name() == "node-wasi") {
         // A process status cannot tell proc_exit(0) or proc_exit(256) from a return.
-        let zero = run(
-            &runtime,
-            &command("(call $proc_exit (i32.const 0))"),
-            wasi(&["m"]),
-            limits(),
-        );
+        let zero = run(&runtime, &command("(call $proc_exit (i32.const 0))"), wasi(&["m"]), limits());
         assert_eq!(zero.outcome, Outcome::Returned(vec![]));
-        let wrapped = run(
-            &runtime,
-            &command("(call $proc_exit (i32.const 256))"),
-            wasi(&["m"]),
-            limits(),
-        );
+        let wrapped = run(&runtime, &command("(call $proc_exit (i32.const 256))"), wasi(&["m"]), limits());
         assert_eq!(wrapped.outcome, Outcome::Returned(vec![]));
-        let negative = run(
-            &runtime,
-            &command("(call $proc_exit (i32.const -1))"),
-            wasi(&["m"]),
-            limits(),
-        );
+        let negative = run(&runtime, &command("(call $proc_exit (i32.const -1))"), wasi(&["m"]), limits());
         assert_eq!(negative.outcome, Outcome::Exited(255));
     }
 }
@@ -86,10 +58,7 @@ fn traps_are_classified() {
         ("unreachable", TrapKind::Unreachable),
         ("(drop (i32.load (i32.const 70000)))", TrapKind::OutOfBounds),
         ("(call $recurse)", TrapKind::StackOverflow),
-        (
-            "(drop (i32.div_s (i32.const 1) (i32.const 0)))",
-            TrapKind::Other,
-        ),
+        ("(drop (i32.div_s (i32.const 1) (i32.const 0)))", TrapKind::Other),
     ];
     for runtime in runtimes_under_test() {
         for (body, kind) in cases {
@@ -100,26 +69,13 @@ fn traps_are_classified() {
             ));
             let result = run(&runtime, &wasm, wasi(&["m"]), limits());
             match &result.outcome {
-                Outcome::Trapped {
-                    kind: observed,
-                    message,
-                    ..
-                } => {
+                Outcome::Trapped { kind: observed, message, .. } => {
                     assert_eq!(*observed, kind, "{}: `{body}`: {message}", runtime.name());
                     assert!(!message.is_empty());
                 }
-                other => panic!(
-                    "{}: `{body}` gave {other:?}, stderr {}",
-                    runtime.name(),
-                    text(&result.stderr)
-                ),
+                other => panic!("{}: `{body}` gave {other:?}, stderr {}", runtime.name(), text(&result.stderr)),
             }
-            assert_eq!(
-                text(&result.stderr),
-                "guest",
-                "{}: only the guest's stderr is kept",
-                runtime.name()
-            );
+            assert_eq!(text(&result.stderr), "guest", "{}: only the guest's stderr is kept", runtime.name());
         }
     }
 }
@@ -127,23 +83,13 @@ fn traps_are_classified() {
 #[test]
 fn an_infinite_loop_ends_when_its_cpu_budget_is_spent() {
     for runtime in runtimes_under_test() {
-        let wasm =
-            command(r#"(call $write (i32.const 1) (i32.const 100) (i32.const 4)) (loop (br 0))"#);
+        let wasm = command(r#"(call $write (i32.const 1) (i32.const 100) (i32.const 4)) (loop (br 0))"#);
         let wasm = [wasm.as_slice()].concat();
-        let limits = Limits {
-            budget: Duration::from_millis(1500),
-            ..Limits::default()
-        };
+        let limits = Limits { budget: Duration::from_millis(1500), ..Limits::default() };
         let compiled = runtime.compile(&wasm).expect("compile");
         let result = compiled.session(limits).step(&Step::Run(wasi(&["m"])));
         assert!(
-            matches!(
-                result.outcome,
-                Outcome::Trapped {
-                    kind: TrapKind::Deadline,
-                    ..
-                }
-            ),
+            matches!(result.outcome, Outcome::Trapped { kind: TrapKind::Deadline, .. }),
             "{}: {:?}",
             runtime.name(),
             result.outcome
@@ -169,21 +115,8 @@ fn output_is_captured_and_capped() {
             "{}",
             runtime.name()
         );
-        let capped = run(
-            &runtime,
-            &wasm,
-            wasi(&["m"]),
-            Limits {
-                output_bytes: 3,
-                ..limits()
-            },
-        );
-        assert_eq!(
-            (text(&capped.stdout), text(&capped.stderr)),
-            ("hel".into(), "oop".into()),
-            "{}",
-            runtime.name()
-        );
+        let capped = run(&runtime, &wasm, wasi(&["m"]), Limits { output_bytes: 3, ..limits() });
+        assert_eq!((text(&capped.stdout), text(&capped.stderr)), ("hel".into(), "oop".into()), "{}", runtime.name());
         assert_eq!(capped.outcome, Outcome::Returned(vec![]));
     }
 }
@@ -199,23 +132,9 @@ fn a_trap_after_more_output_than_the_cap_is_still_classified() {
              unreachable)"#,
     );
     for runtime in runtimes_under_test() {
-        let result = run(
-            &runtime,
-            &wasm,
-            wasi(&["m"]),
-            Limits {
-                output_bytes: 100,
-                ..limits()
-            },
-        );
+        let result = run(&runtime, &wasm, wasi(&["m"]), Limits { output_bytes: 100, ..limits() });
         assert!(
-            matches!(
-                result.outcome,
-                Outcome::Trapped {
-                    kind: TrapKind::Unreachable,
-                    ..
-                }
-            ),
+            matches!(result.outcome, Outcome::Trapped { kind: TrapKind::Unreachable, .. }),
             "{}: {:?}",
             runtime.name(),
             result.outcome
@@ -242,25 +161,9 @@ fn args_including_argv0_and_env_reach_the_guest() {
         let mut config = wasi(&["prog", "a b", "-x", "--flag"]);
         config.env = vec![("GREETING".into(), "hi there".into())];
         let result = run(&runtime, &printing_args_and_env(), config, limits());
-        assert_eq!(
-            result.outcome,
-            Outcome::Returned(vec![]),
-            "{}: {}",
-            runtime.name(),
-            text(&result.stderr)
-        );
-        assert_eq!(
-            text(&result.stdout),
-            "prog\0a b\0-x\0--flag\0",
-            "{}",
-            runtime.name()
-        );
-        assert_eq!(
-            text(&result.stderr),
-            "GREETING=hi there\0",
-            "{}: the host environment stays out",
-            runtime.name()
-        );
+        assert_eq!(result.outcome, Outcome::Returned(vec![]), "{}: {}", runtime.name(), text(&result.stderr));
+        assert_eq!(text(&result.stdout), "prog\0a b\0-x\0--flag\0", "{}", runtime.name());
+        assert_eq!(text(&result.stderr), "GREETING=hi there\0", "{}: the host environment stays out", runtime.name());
     }
 }
 
@@ -272,10 +175,7 @@ fn stdin_reaches_the_guest() {
            (call $write (i32.const 1) (i32.const 2000) (i32.load (i32.const 1008)))"#,
     );
     for runtime in runtimes_under_test() {
-        let config = WasiConfig {
-            stdin: b"from stdin".to_vec(),
-            ..wasi(&["m"])
-        };
+        let config = WasiConfig { stdin: b"from stdin".to_vec(), ..wasi(&["m"]) };
         let result = run(&runtime, &wasm, config, limits());
         assert_eq!(text(&result.stdout), "from stdin", "{}", runtime.name());
     }
@@ -299,18 +199,9 @@ fn a_preopened_directory_is_mapped_at_its_guest_path() {
     for runtime in runtimes_under_test() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("in.txt"), "seeded").unwrap();
-        let config = WasiConfig {
-            preopen: preopen(dir.path(), "/sandbox"),
-            ..wasi(&["m"])
-        };
+        let config = WasiConfig { preopen: preopen(dir.path(), "/sandbox"), ..wasi(&["m"]) };
         let result = run(&runtime, &wasm, config, limits());
-        assert_eq!(
-            result.outcome,
-            Outcome::Returned(vec![]),
-            "{}: {}",
-            runtime.name(),
-            text(&result.stderr)
-        );
+        assert_eq!(result.outcome, Outcome::Returned(vec![]), "{}: {}", runtime.name(), text(&result.stderr));
         assert_eq!(text(&result.stdout), "/sandboxseeded", "{}", runtime.name());
     }
 }
@@ -325,13 +216,7 @@ fn an_import_preview1_lacks_is_a_link_rejection() {
     for runtime in runtimes_under_test() {
         let result = run(&runtime, &wasm, wasi(&["m"]), limits());
         assert!(
-            matches!(
-                result.outcome,
-                Outcome::Rejected {
-                    stage: RejectStage::Link,
-                    ..
-                }
-            ),
+            matches!(result.outcome, Outcome::Rejected { stage: RejectStage::Link, .. }),
             "{}: {:?}",
             runtime.name(),
             result.outcome
@@ -351,29 +236,17 @@ fn each_runs_policy_for_a_module_exporting_both_entry_points() {
         match runtime.name() {
             // node:wasi's start() refuses a module that also exports `_initialize`.
             "node-wasi" => assert!(
-                matches!(
-                    result.outcome,
-                    Outcome::Rejected {
-                        stage: RejectStage::Run,
-                        ..
-                    }
-                ),
+                matches!(result.outcome, Outcome::Rejected { stage: RejectStage::Run, .. }),
                 "{:?}",
                 result.outcome
             ),
             // `wasmtime run` calls `_initialize`, then `_start`.
             "wasmtime-cli" => {
-                assert_eq!(
-                    (result.outcome, text(&result.stdout)),
-                    (Outcome::Returned(vec![]), "IS".to_string())
-                )
+                assert_eq!((result.outcome, text(&result.stdout)), (Outcome::Returned(vec![]), "IS".to_string()))
             }
             // `wazero run` instantiates with the default start functions: `_start` only.
             "wazero-cli" => {
-                assert_eq!(
-                    (result.outcome, text(&result.stdout)),
-                    (Outcome::Returned(vec![]), "S".to_string())
-                )
+                assert_eq!((result.outcome, text(&result.stdout)), (Outcome::Returned(vec![]), "S".to_string()))
             }
             other => panic!("no expectation for {other}"),
         }
@@ -385,48 +258,23 @@ fn only_one_step_runs_per_session() {
     for runtime in runtimes_under_test() {
         let compiled = runtime.compile(&command("")).unwrap();
         let mut session = compiled.session(limits());
-        assert_eq!(
-            session.step(&Step::Run(wasi(&["m"]))).outcome,
-            Outcome::Returned(vec![])
-        );
+        assert_eq!(session.step(&Step::Run(wasi(&["m"]))).outcome, Outcome::Returned(vec![]));
         let again = session.step(&Step::Run(wasi(&["m"])));
-        assert!(
-            matches!(
-                again.outcome,
-                Outcome::Rejected {
-                    stage: RejectStage::Call,
-                    ..
-                }
-            ),
-            "{:?}",
-            again.outcome
-        );
+        assert!(matches!(again.outcome, Outcome::Rejected { stage: RejectStage::Call, .. }), "{:?}", again.outcome);
     }
 }
 
 #[test]
 fn memory_growth_is_capped_where_the_cli_can_cap_it() {
     // Grows by 2 pages past a 2-page cap (1 page initial); exits 1 when memory.grow fails.
-    let wasm = command("(if (i32.eq (memory.grow (i32.const 2)) (i32.const -1)) (then (call $proc_exit (i32.const 1))))");
+    let wasm =
+        command("(if (i32.eq (memory.grow (i32.const 2)) (i32.const -1)) (then (call $proc_exit (i32.const 1))))");
     for runtime in runtimes_under_test() {
-        let capped = Limits {
-            memory_bytes: 2 * 65536,
-            ..limits()
-        };
+        let capped = Limits { memory_bytes: 2 * 65536, ..limits() };
         let result = run(&runtime, &wasm, wasi(&["m"]), capped);
         let caps = execmodel_cli::info(runtime.name()).unwrap().caps_memory;
         // node has no option for it: V8's own limit applies and the growth succeeds.
-        let expected = if caps {
-            Outcome::Exited(1)
-        } else {
-            Outcome::Returned(vec![])
-        };
-        assert_eq!(
-            result.outcome,
-            expected,
-            "{}: {}",
-            runtime.name(),
-            text(&result.stderr)
-        );
+        let expected = if caps { Outcome::Exited(1) } else { Outcome::Returned(vec![]) };
+        assert_eq!(result.outcome, expected, "{}: {}", runtime.name(), text(&result.stderr));
     }
 }

@@ -54,12 +54,7 @@ pub struct CpuMeter {
 
 impl CpuMeter {
     pub fn start(pid: u32, budget: Duration) -> Self {
-        CpuMeter {
-            pid,
-            budget,
-            cpu_at_start: process_cpu_time(pid),
-            started: Instant::now(),
-        }
+        CpuMeter { pid, budget, cpu_at_start: process_cpu_time(pid), started: Instant::now() }
     }
 
     /// CPU time the process used since `start`. Where `/proc` cannot be read, elapsed time

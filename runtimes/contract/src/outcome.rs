@@ -68,13 +68,8 @@ pub enum RejectStage {
 }
 
 impl TrapKind {
-    pub const ALL: [TrapKind; 5] = [
-        TrapKind::Unreachable,
-        TrapKind::OutOfBounds,
-        TrapKind::StackOverflow,
-        TrapKind::Deadline,
-        TrapKind::Other,
-    ];
+    pub const ALL: [TrapKind; 5] =
+        [TrapKind::Unreachable, TrapKind::OutOfBounds, TrapKind::StackOverflow, TrapKind::Deadline, TrapKind::Other];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -26,16 +26,10 @@ impl FromStr for Value {
         Ok(match ty.trim() {
             // i32 accepts the unsigned spelling too, as wasm does (`i32:4294967295` is -1).
             "i32" => Value::I32(
-                number
-                    .parse::<i32>()
-                    .or_else(|_| number.parse::<u32>().map(|u| u as i32))
-                    .map_err(|_| err())?,
+                number.parse::<i32>().or_else(|_| number.parse::<u32>().map(|u| u as i32)).map_err(|_| err())?,
             ),
             "i64" => Value::I64(
-                number
-                    .parse::<i64>()
-                    .or_else(|_| number.parse::<u64>().map(|u| u as i64))
-                    .map_err(|_| err())?,
+                number.parse::<i64>().or_else(|_| number.parse::<u64>().map(|u| u as i64)).map_err(|_| err())?,
             ),
             "f32" => Value::F32(number.parse().map_err(|_| err())?),
             "f64" => Value::F64(number.parse().map_err(|_| err())?),

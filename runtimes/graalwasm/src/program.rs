@@ -9,13 +9,34 @@ use execmodel_worker::{jvm, WorkerBuild};
 /// The worker's main sources and build, embedded so that the jar always matches this adapter.
 const SOURCES: [(&str, &str); 9] = [
     ("pom.xml", include_str!("../worker/pom.xml")),
-    ("src/main/resources/execmodel-graalwasm.properties", include_str!("../worker/src/main/resources/execmodel-graalwasm.properties")),
-    ("src/main/java/execmodel/graalwasm/Main.java", include_str!("../worker/src/main/java/execmodel/graalwasm/Main.java")),
-    ("src/main/java/execmodel/graalwasm/Worker.java", include_str!("../worker/src/main/java/execmodel/graalwasm/Worker.java")),
-    ("src/main/java/execmodel/graalwasm/Probe.java", include_str!("../worker/src/main/java/execmodel/graalwasm/Probe.java")),
-    ("src/main/java/execmodel/graalwasm/Values.java", include_str!("../worker/src/main/java/execmodel/graalwasm/Values.java")),
-    ("src/main/java/execmodel/graalwasm/Capture.java", include_str!("../worker/src/main/java/execmodel/graalwasm/Capture.java")),
-    ("src/main/java/execmodel/graalwasm/WasmInfo.java", include_str!("../worker/src/main/java/execmodel/graalwasm/WasmInfo.java")),
+    (
+        "src/main/resources/execmodel-graalwasm.properties",
+        include_str!("../worker/src/main/resources/execmodel-graalwasm.properties"),
+    ),
+    (
+        "src/main/java/execmodel/graalwasm/Main.java",
+        include_str!("../worker/src/main/java/execmodel/graalwasm/Main.java"),
+    ),
+    (
+        "src/main/java/execmodel/graalwasm/Worker.java",
+        include_str!("../worker/src/main/java/execmodel/graalwasm/Worker.java"),
+    ),
+    (
+        "src/main/java/execmodel/graalwasm/Probe.java",
+        include_str!("../worker/src/main/java/execmodel/graalwasm/Probe.java"),
+    ),
+    (
+        "src/main/java/execmodel/graalwasm/Values.java",
+        include_str!("../worker/src/main/java/execmodel/graalwasm/Values.java"),
+    ),
+    (
+        "src/main/java/execmodel/graalwasm/Capture.java",
+        include_str!("../worker/src/main/java/execmodel/graalwasm/Capture.java"),
+    ),
+    (
+        "src/main/java/execmodel/graalwasm/WasmInfo.java",
+        include_str!("../worker/src/main/java/execmodel/graalwasm/WasmInfo.java"),
+    ),
     ("README.md", include_str!("../worker/README.md")),
 ];
 const JAR: &str = "execmodel-graalwasm-worker.jar";
@@ -45,7 +66,8 @@ fn build_once() -> Result<Built, Unavailable> {
     let jar = build
         .get_or_build(|source_dir, partial| {
             jvm::maven_package(source_dir, home.as_deref(), &[])?;
-            std::fs::rename(source_dir.join("target").join(JAR), partial).map_err(|err| format!("`mvn package` left no {JAR}: {err}"))
+            std::fs::rename(source_dir.join("target").join(JAR), partial)
+                .map_err(|err| format!("`mvn package` left no {JAR}: {err}"))
         })
         .map_err(Unavailable)?;
     let java = home.map_or_else(|| PathBuf::from("java"), |home| home.join("bin/java"));
@@ -80,4 +102,3 @@ fn find_jdk() -> Result<(Option<PathBuf>, String, u32), Unavailable> {
     let found = if seen.is_empty() { "no JDK found".to_string() } else { seen.join(", ") };
     Err(Unavailable(format!("GraalWasm 25 needs Java ≥ {MIN_JAVA} ({found}): {INSTALL}")))
 }
-

@@ -9,7 +9,9 @@ fn the_graalwasm_worker_speaks_the_worker_protocol() {
             return;
         }
     };
-    if let Err(problem) = execmodel_worker::conformance::check(&command, |text| wat::parse_str(text).expect("valid WAT")) {
+    if let Err(problem) =
+        execmodel_worker::conformance::check(&command, |text| wat::parse_str(text).expect("valid WAT"))
+    {
         panic!("{problem}");
     }
 }

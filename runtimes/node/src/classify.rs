@@ -27,11 +27,12 @@ pub fn outcome_of(thrown: &Thrown) -> Outcome {
     }
     match thrown.name.as_str() {
         "RuntimeError" => Outcome::trap(trap_kind(&thrown.message), text),
-        "RangeError" if thrown.message.contains(STACK_EXHAUSTED) => {
-            Outcome::trap(TrapKind::StackOverflow, text)
-        }
+        "RangeError" if thrown.message.contains(STACK_EXHAUSTED) => Outcome::trap(TrapKind::StackOverflow, text),
         "LinkError" => Outcome::reject(RejectStage::Link, text),
-        "TypeError" if thrown.phase == "instantiate" && (thrown.message.contains("Import #") || thrown.message.starts_with("import ")) => {
+        "TypeError"
+            if thrown.phase == "instantiate"
+                && (thrown.message.contains("Import #") || thrown.message.starts_with("import ")) =>
+        {
             Outcome::reject(RejectStage::Link, text)
         }
         _ => Outcome::reject(stage_of_phase(&thrown.phase), text),
@@ -94,10 +95,7 @@ mod tests {
             ("memory access out of bounds", "trapped out-of-bounds"),
             ("table index is out of bounds", "trapped out-of-bounds"),
             ("divide by zero", "trapped other"),
-            (
-                "null function or function signature mismatch",
-                "trapped other",
-            ),
+            ("null function or function signature mismatch", "trapped other"),
             // JavaScriptCore (Bun).
             ("Unreachable code should not be executed (evaluating 'fn()')", "trapped unreachable"),
             ("Out of bounds memory access (evaluating 'fn()')", "trapped out-of-bounds"),
@@ -106,35 +104,25 @@ mod tests {
             ("Division by zero", "trapped other"),
         ];
         for (message, expected) in cases {
-            assert_eq!(
-                kind(&outcome_of(&thrown("call", "RuntimeError", None, message))),
-                expected,
-                "{message}"
-            );
+            assert_eq!(kind(&outcome_of(&thrown("call", "RuntimeError", None, message))), expected, "{message}");
         }
-        let overflow = thrown(
-            "call",
-            "RangeError",
-            None,
-            "Maximum call stack size exceeded",
-        );
+        let overflow = thrown("call", "RangeError", None, "Maximum call stack size exceeded");
         assert_eq!(kind(&outcome_of(&overflow)), "trapped stack-overflow");
     }
 
     #[test]
     fn link_failures_are_rejected_at_link() {
-        let missing_function = thrown(
-            "instantiate",
-            "LinkError",
-            None,
-            "WebAssembly.Instance(): Import #0 ...",
-        );
+        let missing_function = thrown("instantiate", "LinkError", None, "WebAssembly.Instance(): Import #0 ...");
         assert_eq!(
             kind(&outcome_of(&missing_function)),
             "rejected link: LinkError: WebAssembly.Instance(): Import #0 ..."
         );
-        let missing_namespace =
-            thrown("instantiate", "TypeError", None, "WebAssembly.Instance(): Import #1 module=\"env\" error: module is not an object or function");
+        let missing_namespace = thrown(
+            "instantiate",
+            "TypeError",
+            None,
+            "WebAssembly.Instance(): Import #1 module=\"env\" error: module is not an object or function",
+        );
         assert!(kind(&outcome_of(&missing_namespace)).starts_with("rejected link"));
         let jsc_namespace = thrown("instantiate", "TypeError", None, "import env:f must be an object");
         assert!(kind(&outcome_of(&jsc_namespace)).starts_with("rejected link"));
@@ -155,20 +143,10 @@ mod tests {
                 "TypeError [ERR_INVALID_ARG_TYPE]: The \"instance.exports._initialize\" property must be undefined."
             )
         );
-        assert!(kind(&outcome_of(&thrown(
-            "instantiate",
-            "RangeError",
-            None,
-            "Out of memory"
-        )))
-        .starts_with("rejected instantiate"));
-        assert!(kind(&outcome_of(&thrown(
-            "call",
-            "TypeError",
-            None,
-            "type incompatible with JS"
-        )))
-        .starts_with("rejected call"));
+        assert!(kind(&outcome_of(&thrown("instantiate", "RangeError", None, "Out of memory")))
+            .starts_with("rejected instantiate"));
+        assert!(kind(&outcome_of(&thrown("call", "TypeError", None, "type incompatible with JS")))
+            .starts_with("rejected call"));
     }
 
     #[test]
@@ -176,6 +154,9 @@ mod tests {
         let mut unbound = thrown("call", "Error", Some("ERR_WASI_NOT_STARTED"), "wasi.start() has not been called");
         unbound.from_import = Some("fd_write".into());
         let outcome = outcome_of(&unbound);
-        assert!(kind(&outcome).starts_with("host-error: WASI function fd_write threw Error [ERR_WASI_NOT_STARTED]"), "{outcome}");
+        assert!(
+            kind(&outcome).starts_with("host-error: WASI function fd_write threw Error [ERR_WASI_NOT_STARTED]"),
+            "{outcome}"
+        );
     }
 }

@@ -41,11 +41,11 @@
 //!
 //! A worker that dies mid-step is `crashed` (written by the harness, with its status and stderr).
 
+pub mod classify;
 pub mod memory_cap;
 mod packages;
 mod program;
 mod runtime;
-pub mod classify;
 
 use std::sync::Arc;
 

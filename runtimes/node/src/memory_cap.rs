@@ -42,10 +42,7 @@ pub fn cap_pages(memory_bytes: usize) -> u64 {
 pub fn cap_memory(wasm: &[u8], cap_pages: u64) -> Result<Capped, Malformed> {
     let mut reader = Reader { bytes: wasm, at: 8 };
     if wasm.len() < 8 {
-        return Err(Malformed {
-            offset: 0,
-            what: "shorter than the module header",
-        });
+        return Err(Malformed { offset: 0, what: "shorter than the module header" });
     }
     while !reader.done() {
         let section_start = reader.at;
@@ -55,30 +52,22 @@ pub fn cap_memory(wasm: &[u8], cap_pages: u64) -> Result<Capped, Malformed> {
         let contents_end = contents_start
             .checked_add(size)
             .filter(|end| *end <= wasm.len())
-            .ok_or(Malformed {
-                offset: section_start,
-                what: "section runs past the end",
-            })?;
+            .ok_or(Malformed { offset: section_start, what: "section runs past the end" })?;
         if id == MEMORY_SECTION {
             let contents = &wasm[contents_start..contents_end];
-            return Ok(
-                match rewrite_memories(contents, contents_start, cap_pages)? {
-                    Rewrite::Same => Capped::Unchanged,
-                    Rewrite::TooLarge { initial_pages } => Capped::InitialTooLarge {
-                        initial_pages,
-                        cap_pages,
-                    },
-                    Rewrite::New(new_contents) => {
-                        let mut out = Vec::with_capacity(wasm.len() + 8);
-                        out.extend_from_slice(&wasm[..section_start]);
-                        out.push(MEMORY_SECTION);
-                        write_leb(&mut out, new_contents.len() as u64);
-                        out.extend_from_slice(&new_contents);
-                        out.extend_from_slice(&wasm[contents_end..]);
-                        Capped::Rewritten(out)
-                    }
-                },
-            );
+            return Ok(match rewrite_memories(contents, contents_start, cap_pages)? {
+                Rewrite::Same => Capped::Unchanged,
+                Rewrite::TooLarge { initial_pages } => Capped::InitialTooLarge { initial_pages, cap_pages },
+                Rewrite::New(new_contents) => {
+                    let mut out = Vec::with_capacity(wasm.len() + 8);
+                    out.extend_from_slice(&wasm[..section_start]);
+                    out.push(MEMORY_SECTION);
+                    write_leb(&mut out, new_contents.len() as u64);
+                    out.extend_from_slice(&new_contents);
+                    out.extend_from_slice(&wasm[contents_end..]);
+                    Capped::Rewritten(out)
+                }
+            });
         }
         reader.at = contents_end;
     }
@@ -92,10 +81,7 @@ enum Rewrite {
 }
 
 fn rewrite_memories(contents: &[u8], base: usize, cap: u64) -> Result<Rewrite, Malformed> {
-    let mut reader = Reader {
-        bytes: contents,
-        at: 0,
-    };
+    let mut reader = Reader { bytes: contents, at: 0 };
     let count = reader.leb_u32()?;
     let mut out = Vec::with_capacity(contents.len() + 8);
     write_leb(&mut out, u64::from(count));
@@ -106,15 +92,9 @@ fn rewrite_memories(contents: &[u8], base: usize, cap: u64) -> Result<Rewrite, M
             return Ok(Rewrite::Same);
         }
         let initial = u64::from(reader.leb_u32()?);
-        let maximum = if flags & HAS_MAX != 0 {
-            Some(u64::from(reader.leb_u32()?))
-        } else {
-            None
-        };
+        let maximum = if flags & HAS_MAX != 0 { Some(u64::from(reader.leb_u32()?)) } else { None };
         if initial > cap {
-            return Ok(Rewrite::TooLarge {
-                initial_pages: initial,
-            });
+            return Ok(Rewrite::TooLarge { initial_pages: initial });
         }
         let new_maximum = maximum.map_or(cap, |max| max.min(cap));
         changed |= maximum != Some(new_maximum);
@@ -123,16 +103,9 @@ fn rewrite_memories(contents: &[u8], base: usize, cap: u64) -> Result<Rewrite, M
         write_leb(&mut out, new_maximum);
     }
     if !reader.done() {
-        return Err(Malformed {
-            offset: base + reader.at,
-            what: "bytes after the last memory",
-        });
+        return Err(Malformed { offset: base + reader.at, what: "bytes after the last memory" });
     }
-    Ok(if changed {
-        Rewrite::New(out)
-    } else {
-        Rewrite::Same
-    })
+    Ok(if changed { Rewrite::New(out) } else { Rewrite::Same })
 }
 
 struct Reader<'a> {
@@ -146,10 +119,7 @@ impl Reader<'_> {
     }
 
     fn byte(&mut self) -> Result<u8, Malformed> {
-        let byte = *self.bytes.get(self.at).ok_or(Malformed {
-            offset: self.at,
-            what: "unexpected end",
-        })?;
+        let byte = *self.bytes.get(self.at).ok_or(Malformed { offset: self.at, what: "unexpected end" })?;
         self.at += 1;
         Ok(byte)
     }
@@ -161,16 +131,10 @@ impl Reader<'_> {
             let byte = self.byte()?;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
-                return u32::try_from(value).map_err(|_| Malformed {
-                    offset: start,
-                    what: "LEB128 exceeds u32",
-                });
+                return u32::try_from(value).map_err(|_| Malformed { offset: start, what: "LEB128 exceeds u32" });
             }
         }
-        Err(Malformed {
-            offset: start,
-            what: "LEB128 longer than 5 bytes",
-        })
+        Err(Malformed { offset: start, what: "LEB128 longer than 5 bytes" })
     }
 }
 
@@ -210,9 +174,7 @@ mod tests {
     #[test]
     fn adds_a_maximum_to_an_unbounded_memory() {
         let wasm = module(r#"(module (memory (export "memory") 2) (func (export "f")))"#);
-        let Capped::Rewritten(capped) = cap_memory(&wasm, 16).unwrap() else {
-            panic!("not rewritten")
-        };
+        let Capped::Rewritten(capped) = cap_memory(&wasm, 16).unwrap() else { panic!("not rewritten") };
         assert_eq!(memory_limits(&capped), vec![(2, Some(16))]);
         wasmparser::validate(&capped).unwrap();
     }
@@ -220,9 +182,7 @@ mod tests {
     #[test]
     fn lowers_a_larger_maximum_and_keeps_a_smaller_one() {
         let wasm = module(r#"(module (memory 1 100))"#);
-        let Capped::Rewritten(capped) = cap_memory(&wasm, 16).unwrap() else {
-            panic!("not rewritten")
-        };
+        let Capped::Rewritten(capped) = cap_memory(&wasm, 16).unwrap() else { panic!("not rewritten") };
         assert_eq!(memory_limits(&capped), vec![(1, Some(16))]);
         let small = module(r#"(module (memory 1 4))"#);
         assert_eq!(cap_memory(&small, 16).unwrap(), Capped::Unchanged);
@@ -231,23 +191,14 @@ mod tests {
     #[test]
     fn refuses_an_initial_size_over_the_cap() {
         let wasm = module(r#"(module (memory 20))"#);
-        assert_eq!(
-            cap_memory(&wasm, 16).unwrap(),
-            Capped::InitialTooLarge {
-                initial_pages: 20,
-                cap_pages: 16
-            }
-        );
+        assert_eq!(cap_memory(&wasm, 16).unwrap(), Capped::InitialTooLarge { initial_pages: 20, cap_pages: 16 });
     }
 
     #[test]
     fn leaves_modules_without_a_defined_memory_alone() {
         let imported = module(r#"(module (import "env" "memory" (memory 1)))"#);
         assert_eq!(cap_memory(&imported, 16).unwrap(), Capped::Unchanged);
-        assert_eq!(
-            cap_memory(&module("(module)"), 0).unwrap(),
-            Capped::Unchanged
-        );
+        assert_eq!(cap_memory(&module("(module)"), 0).unwrap(), Capped::Unchanged);
     }
 
     #[test]
@@ -256,15 +207,9 @@ mod tests {
             r#"(module (memory (export "memory") 1) (data (i32.const 0) "abc")
                  (func (export "f") (result i32) (i32.const 7)))"#,
         );
-        let Capped::Rewritten(capped) = cap_memory(&wasm, 3).unwrap() else {
-            panic!("not rewritten")
-        };
+        let Capped::Rewritten(capped) = cap_memory(&wasm, 3).unwrap() else { panic!("not rewritten") };
         wasmparser::validate(&capped).unwrap();
-        assert_eq!(
-            capped.len(),
-            wasm.len() + 1,
-            "one byte for the added maximum"
-        );
+        assert_eq!(capped.len(), wasm.len() + 1, "one byte for the added maximum");
     }
 
     #[test]

@@ -20,7 +20,8 @@ const NODE_VERSIONS: [(&str, &str); 2] = [
     ("package.json", include_str!("../versions/package.json")),
     ("package-lock.json", include_str!("../versions/package-lock.json")),
 ];
-const INSTALL: &str = "install node ≥ 20 with npm (Debian: `apt-get install -y nodejs npm`); the packages come from the npm registry";
+const INSTALL: &str =
+    "install node ≥ 20 with npm (Debian: `apt-get install -y nodejs npm`); the packages come from the npm registry";
 
 /// The directory holding the polyfills' `package.json` and `node_modules/`, installing it on first use.
 pub fn installed() -> Result<PathBuf, Unavailable> {
@@ -64,7 +65,8 @@ fn install_once(name: &str, sources: &[(&str, &str)]) -> Result<PathBuf, Unavail
         .get_or_build(|source_dir, partial| {
             std::fs::create_dir_all(partial).map_err(|err| format!("cannot create {}: {err}", partial.display()))?;
             for (file, _) in sources {
-                std::fs::copy(source_dir.join(file), partial.join(file)).map_err(|err| format!("cannot copy {file}: {err}"))?;
+                std::fs::copy(source_dir.join(file), partial.join(file))
+                    .map_err(|err| format!("cannot copy {file}: {err}"))?;
             }
             let output = Command::new("npm")
                 .args(["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"])
@@ -74,7 +76,12 @@ fn install_once(name: &str, sources: &[(&str, &str)]) -> Result<PathBuf, Unavail
             if output.status.success() {
                 Ok(())
             } else {
-                Err(format!("`npm ci` of {} failed ({}): {}", partial.display(), output.status, String::from_utf8_lossy(&output.stderr).trim()))
+                Err(format!(
+                    "`npm ci` of {} failed ({}): {}",
+                    partial.display(),
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ))
             }
         })
         .map_err(Unavailable)

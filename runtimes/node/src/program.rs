@@ -12,19 +12,11 @@ pub const MIN_NODE_MAJOR: u32 = 20;
 
 /// `node --version` (e.g. `v20.20.2`) if this program is a node the adapter can drive.
 pub fn probe(program: &Path) -> Result<String, Unavailable> {
-    let output = Command::new(program)
-        .arg("--version")
-        .env_remove("NODE_OPTIONS")
-        .output();
+    let output = Command::new(program).arg("--version").env_remove("NODE_OPTIONS").output();
     let output = match output {
         Ok(output) => output,
         Err(err) if err.kind() == ErrorKind::NotFound => return Err(not_found(program)),
-        Err(err) => {
-            return Err(Unavailable(format!(
-                "cannot run `{} --version`: {err}",
-                program.display()
-            )))
-        }
+        Err(err) => return Err(Unavailable(format!("cannot run `{} --version`: {err}", program.display()))),
     };
     let printed = String::from_utf8_lossy(&output.stdout).trim().to_string();
     let Some(major) = major_version(&printed).filter(|_| output.status.success()) else {
@@ -35,9 +27,7 @@ pub fn probe(program: &Path) -> Result<String, Unavailable> {
         )));
     };
     if major < MIN_NODE_MAJOR {
-        return Err(Unavailable(format!(
-            "node {printed} found, need ≥ {MIN_NODE_MAJOR}"
-        )));
+        return Err(Unavailable(format!("node {printed} found, need ≥ {MIN_NODE_MAJOR}")));
     }
     Ok(printed)
 }
@@ -70,10 +60,7 @@ mod tests {
     #[test]
     fn names_a_bare_program_as_missing_from_path() {
         let missing = probe(Path::new("node-that-does-not-exist-execmodel")).unwrap_err();
-        assert_eq!(
-            missing.0,
-            "node-that-does-not-exist-execmodel not found on PATH"
-        );
+        assert_eq!(missing.0, "node-that-does-not-exist-execmodel not found on PATH");
         let missing = probe(Path::new("/nonexistent/bin/node")).unwrap_err();
         assert_eq!(missing.0, "/nonexistent/bin/node not found");
     }

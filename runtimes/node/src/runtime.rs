@@ -95,7 +95,8 @@ struct NodeBackend {
 
 /// How the adapter starts a worker with `node` from PATH (for the worker protocol's conformance test).
 pub fn worker_command() -> WorkerCommand {
-    NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::NodeWasi }.node_command(PathBuf::from("node"), Vec::new())
+    NodeBackend { host: Host::Node(PathBuf::from("node")), wasi: Wasi::NodeWasi }
+        .node_command(PathBuf::from("node"), Vec::new())
 }
 
 /// The worker command of `wasm-util`, `browser-wasi-shim` or `bun` (for their conformance test).
@@ -158,11 +159,16 @@ impl Backend for NodeBackend {
     fn command(&self) -> Result<WorkerCommand, String> {
         match (&self.host, self.wasi) {
             (Host::Node(program), Wasi::NodeWasi) => Ok(self.node_command(program.clone(), Vec::new())),
-            (Host::NodeRelease(major), _) => Ok(self.node_command(packages::node_executable(*major).map_err(|why| why.0)?, Vec::new())),
+            (Host::NodeRelease(major), _) => {
+                Ok(self.node_command(packages::node_executable(*major).map_err(|why| why.0)?, Vec::new()))
+            }
             (Host::Node(program), wasi) => {
                 let packages = packages::installed().map_err(|why| why.0)?;
                 let flag = if wasi == Wasi::WasmUtil { "--wasi=wasm-util" } else { "--wasi=browser-wasi-shim" };
-                Ok(self.node_command(program.clone(), vec![flag.to_string(), format!("--packages={}", packages.display())]))
+                Ok(self.node_command(
+                    program.clone(),
+                    vec![flag.to_string(), format!("--packages={}", packages.display())],
+                ))
             }
             (Host::Bun, _) => {
                 let mut command = self.node_command(packages::bun_executable().map_err(|why| why.0)?, Vec::new());
@@ -179,7 +185,9 @@ impl Backend for NodeBackend {
         Ok(match memory_cap::cap_memory(wasm, cap_pages).map_err(|err| err.to_string())? {
             Capped::Unchanged => Prepared::Unchanged,
             Capped::Rewritten(wasm) => Prepared::Bytes(wasm),
-            Capped::InitialTooLarge { initial_pages, cap_pages } => Prepared::InitialTooLarge { initial_pages, cap_pages },
+            Capped::InitialTooLarge { initial_pages, cap_pages } => {
+                Prepared::InitialTooLarge { initial_pages, cap_pages }
+            }
         })
     }
 

@@ -23,11 +23,7 @@ fn script(dir: &Path, name: &str, body: &str) -> PathBuf {
 
 #[test]
 fn the_version_is_what_node_prints() {
-    let printed = Command::new("node")
-        .arg("--version")
-        .output()
-        .unwrap()
-        .stdout;
+    let printed = Command::new("node").arg("--version").output().unwrap().stdout;
     let runtime = NodeRuntime::new();
     assert_eq!(runtime.availability(), Ok(()));
     assert_eq!(runtime.version(), String::from_utf8_lossy(&printed).trim());
@@ -44,10 +40,7 @@ fn a_missing_node_makes_the_runtime_unavailable() {
     assert_eq!(runtime.version(), "unavailable");
     assert!(runtime.compile(b"\0asm\x01\0\0\0").is_err());
     let bare = NodeRuntime::with_program("execmodel-no-such-node");
-    assert_eq!(
-        bare.availability().unwrap_err().0,
-        "execmodel-no-such-node not found on PATH"
-    );
+    assert_eq!(bare.availability().unwrap_err().0, "execmodel-no-such-node not found on PATH");
 }
 
 #[test]
@@ -71,9 +64,7 @@ read open; echo '{"id":2,"ok":true}'
 read step; echo 'simulated crash' >&2; exit 3"#,
     );
     let runtime = NodeRuntime::with_program(fake);
-    let module = runtime
-        .compile(&wat::parse_str("(module)").unwrap())
-        .unwrap();
+    let module = runtime.compile(&wat::parse_str("(module)").unwrap()).unwrap();
     let mut session = module.session(Limits::default());
     let result = session.step(&Step::Run(WasiConfig::default()));
     // node's process ending mid-step is node failing, written up by the harness.
@@ -81,7 +72,8 @@ read step; echo 'simulated crash' >&2; exit 3"#,
         Outcome::Crashed { message, by } => {
             assert_eq!(*by, execmodel_contract::Author::Harness);
             assert!(
-                message.starts_with("the node worker's host process exited with status 3;") && message.contains("simulated crash"),
+                message.starts_with("the node worker's host process exited with status 3;")
+                    && message.contains("simulated crash"),
                 "{message}"
             );
         }

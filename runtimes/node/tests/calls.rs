@@ -41,17 +41,8 @@ fn values_of_every_type_cross_both_ways() {
     );
     let mut session = session(&wasm);
     assert_outcome(&mut *session, &instantiate(), "returned");
-    let args = [
-        Value::I32(-7),
-        Value::I64(i64::MIN),
-        Value::F32(1.5),
-        Value::F64(-0.25),
-    ];
-    assert_outcome(
-        &mut *session,
-        &call("echo", &args),
-        "returned f64:-0.25 f32:1.5 i64:-9223372036854775808 i32:-7",
-    );
+    let args = [Value::I32(-7), Value::I64(i64::MIN), Value::F32(1.5), Value::F64(-0.25)];
+    assert_outcome(&mut *session, &call("echo", &args), "returned f64:-0.25 f32:1.5 i64:-9223372036854775808 i32:-7");
     assert_outcome(&mut *session, &call("nothing", &[]), "returned");
 }
 
@@ -59,75 +50,40 @@ fn values_of_every_type_cross_both_ways() {
 fn calls_that_cannot_be_made_are_rejected_at_call() {
     let wasm = wasi_module(r#"(func (export "take") (param i32) (result i32) (local.get 0))"#);
     let mut session = session(&wasm);
-    assert_rejected(
-        &session.step(&call("take", &[Value::I32(1)])),
-        "call",
-        "no instance",
-    );
+    assert_rejected(&session.step(&call("take", &[Value::I32(1)])), "call", "no instance");
     assert_outcome(&mut *session, &instantiate(), "returned");
-    assert_rejected(
-        &session.step(&call("missing", &[])),
-        "call",
-        "no export named `missing`",
-    );
+    assert_rejected(&session.step(&call("missing", &[])), "call", "no export named `missing`");
     // JavaScript passes `undefined` for a missing argument (ToInt32: 0) and converts what it
     // is given: no refusal of the harness's own stands in for node's answer.
     assert_outcome(&mut *session, &call("take", &[]), "returned i32:0");
     assert_outcome(&mut *session, &call("take", &[Value::F64(1.0)]), "returned i32:1");
-    assert_rejected(
-        &session.step(&call("memory", &[])),
-        "call",
-        "not a function",
-    );
-    assert_outcome(
-        &mut *session,
-        &call("take", &[Value::I32(3)]),
-        "returned i32:3",
-    );
+    assert_rejected(&session.step(&call("memory", &[])), "call", "not a function");
+    assert_outcome(&mut *session, &call("take", &[Value::I32(3)]), "returned i32:3");
 }
 
 #[test]
 fn memory_reports_pages_or_rejects_without_a_memory_export() {
-    let mut session = session(&wasi_module(
-        r#"(func (export "grow") (result i32) (memory.grow (i32.const 2)))"#,
-    ));
+    let mut session = session(&wasi_module(r#"(func (export "grow") (result i32) (memory.grow (i32.const 2)))"#));
     assert_outcome(&mut *session, &instantiate(), "returned");
-    assert_outcome(
-        &mut *session,
-        &execmodel_contract::Step::MemoryPages,
-        "returned i32:1",
-    );
+    assert_outcome(&mut *session, &execmodel_contract::Step::MemoryPages, "returned i32:1");
     assert_outcome(&mut *session, &call("grow", &[]), "returned i32:1");
-    assert_outcome(
-        &mut *session,
-        &execmodel_contract::Step::MemoryPages,
-        "returned i32:3",
-    );
+    assert_outcome(&mut *session, &execmodel_contract::Step::MemoryPages, "returned i32:3");
     let mut bare = common::session(&wat("(module)"));
     assert_outcome(&mut *bare, &instantiate(), "returned");
-    assert_rejected(
-        &bare.step(&execmodel_contract::Step::MemoryPages),
-        "call",
-        "no memory",
-    );
+    assert_rejected(&bare.step(&execmodel_contract::Step::MemoryPages), "call", "no memory");
 }
 
 #[test]
 fn unresolvable_imports_are_rejected_at_link() {
-    let unknown_wasi = wat(
-        r#"(module (import "wasi_snapshot_preview1" "no_such_call" (func)) (memory (export "memory") 1))"#,
-    );
+    let unknown_wasi =
+        wat(r#"(module (import "wasi_snapshot_preview1" "no_such_call" (func)) (memory (export "memory") 1))"#);
     let result = session(&unknown_wasi).step(&instantiate());
     assert_rejected(&result, "link", "LinkError");
     let other_namespace = wat(r#"(module (import "env" "f" (func)) (memory (export "memory") 1))"#);
     let result = session(&other_namespace).step(&run());
     assert_rejected(&result, "link", "Import #0");
     let wrong_type = wat(r#"(module (import "wasi_snapshot_preview1" "proc_exit" (global i32)))"#);
-    assert_rejected(
-        &session(&wrong_type).step(&instantiate()),
-        "link",
-        "LinkError",
-    );
+    assert_rejected(&session(&wrong_type).step(&instantiate()), "link", "LinkError");
 }
 
 #[test]
@@ -140,8 +96,5 @@ fn a_module_v8_refuses_is_a_compile_error() {
         Ok(_) => panic!("an ill-typed module compiled"),
         Err(error) => error.to_string(),
     };
-    assert!(
-        error.contains("does not compile on node") && error.contains("CompileError"),
-        "{error}"
-    );
+    assert!(error.contains("does not compile on node") && error.contains("CompileError"), "{error}");
 }

@@ -8,9 +8,7 @@ use execmodel_contract::{Outcome, Step, Value, WasiConfig};
 const EXIT_CODES: [i32; 7] = [0, 1, 3, 255, 256, 1000, -1];
 
 fn command_exiting_with(code: i32) -> Vec<u8> {
-    wasi_module(&format!(
-        r#"(func (export "_start") (call $proc_exit (i32.const {code})))"#
-    ))
+    wasi_module(&format!(r#"(func (export "_start") (call $proc_exit (i32.const {code})))"#))
 }
 
 #[test]
@@ -26,11 +24,7 @@ fn a_direct_start_call_reports_the_proc_exit_code_unchanged() {
     for code in EXIT_CODES {
         let mut session = session(&command_exiting_with(code));
         assert_outcome(&mut *session, &instantiate(), "returned");
-        assert_outcome(
-            &mut *session,
-            &call("_start", &[]),
-            &format!("exited {code}"),
-        );
+        assert_outcome(&mut *session, &call("_start", &[]), &format!("exited {code}"));
     }
 }
 
@@ -82,9 +76,7 @@ fn instantiate_calls_neither_start_nor_initialize() {
 
 #[test]
 fn run_of_a_reactor_without_initialize_just_instantiates() {
-    let mut session = session(&wasi_module(
-        r#"(func (export "f") (result i32) (i32.const 5))"#,
-    ));
+    let mut session = session(&wasi_module(r#"(func (export "f") (result i32) (i32.const 5))"#));
     assert_outcome(&mut *session, &run(), "returned");
     assert_outcome(&mut *session, &call("f", &[]), "returned i32:5");
 }
@@ -158,11 +150,7 @@ fn a_start_section_using_wasi_fails_before_memory_can_be_bound() {
     let result = session(&wasm).step(&instantiate());
     match &result.outcome {
         Outcome::HostError { message, .. } => {
-            assert!(
-                message.contains("fd_write")
-                    && message.contains("wasi.start() has not been called"),
-                "{message}"
-            );
+            assert!(message.contains("fd_write") && message.contains("wasi.start() has not been called"), "{message}");
         }
         other => panic!("{other:?}"),
     }

@@ -32,34 +32,17 @@ fn an_endless_loop_spends_its_cpu_budget_and_only_its_session_loses_its_worker()
 
 #[test]
 fn memory_cannot_grow_past_the_cap() {
-    let wasm = wasi_module(
-        r#"(func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))"#,
-    );
-    let limits = Limits {
-        memory_bytes: 3 << 16,
-        ..Limits::default()
-    };
+    let wasm = wasi_module(r#"(func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))"#);
+    let limits = Limits { memory_bytes: 3 << 16, ..Limits::default() };
     let mut session = session_with(&wasm, limits);
     assert_outcome(&mut *session, &instantiate(), "returned");
-    assert_outcome(
-        &mut *session,
-        &call("grow", &[Value::I32(2)]),
-        "returned i32:1",
-    );
-    assert_outcome(
-        &mut *session,
-        &call("grow", &[Value::I32(1)]),
-        "returned i32:-1",
-    );
+    assert_outcome(&mut *session, &call("grow", &[Value::I32(2)]), "returned i32:1");
+    assert_outcome(&mut *session, &call("grow", &[Value::I32(1)]), "returned i32:-1");
     assert_outcome(&mut *session, &Step::MemoryPages, "returned i32:3");
     // Under the default cap the same module grows further: the cap, not the module, said no.
     let mut roomy = common::session(&wasm);
     assert_outcome(&mut *roomy, &instantiate(), "returned");
-    assert_outcome(
-        &mut *roomy,
-        &call("grow", &[Value::I32(3)]),
-        "returned i32:1",
-    );
+    assert_outcome(&mut *roomy, &call("grow", &[Value::I32(3)]), "returned i32:1");
 }
 
 #[test]
@@ -75,16 +58,9 @@ fn a_declared_maximum_below_the_cap_still_applies() {
 #[test]
 fn an_initial_memory_over_the_cap_is_rejected_at_instantiate() {
     let wasm = wat(r#"(module (memory (export "memory") 4) (func (export "_start")))"#);
-    let limits = Limits {
-        memory_bytes: 2 << 16,
-        ..Limits::default()
-    };
+    let limits = Limits { memory_bytes: 2 << 16, ..Limits::default() };
     let mut session = session_with(&wasm, limits);
-    assert_rejected(
-        &session.step(&run()),
-        "instantiate",
-        "initial memory of 4 pages exceeds the limit of 2 pages",
-    );
+    assert_rejected(&session.step(&run()), "instantiate", "initial memory of 4 pages exceeds the limit of 2 pages");
     assert_rejected(&session.step(&call("_start", &[])), "call", "no instance");
 }
 
@@ -102,31 +78,19 @@ fn each_step_returns_only_the_output_written_during_it() {
     let quiet = assert_outcome(&mut *session, &run(), "returned");
     assert!(quiet.stdout.is_empty() && quiet.stderr.is_empty());
     let one = assert_outcome(&mut *session, &call("one", &[]), "returned");
-    assert_eq!(
-        (one.stdout.as_slice(), one.stderr.as_slice()),
-        (&b"one\n"[..], &b""[..])
-    );
+    assert_eq!((one.stdout.as_slice(), one.stderr.as_slice()), (&b"one\n"[..], &b""[..]));
     let two = assert_outcome(&mut *session, &call("two", &[]), "returned");
-    assert_eq!(
-        (two.stdout.as_slice(), two.stderr.as_slice()),
-        (&b"two\n"[..], &b"err!"[..])
-    );
+    assert_eq!((two.stdout.as_slice(), two.stderr.as_slice()), (&b"two\n"[..], &b"err!"[..]));
 }
 
 #[test]
 fn output_beyond_the_cap_is_dropped_per_instance() {
-    let limits = Limits {
-        output_bytes: 6,
-        ..Limits::default()
-    };
+    let limits = Limits { output_bytes: 6, ..Limits::default() };
     let mut session = session_with(&wasi_module(TALKER), limits);
     assert_outcome(&mut *session, &run(), "returned");
     assert_eq!(session.step(&call("one", &[])).stdout, b"one\n");
     let two = session.step(&call("two", &[]));
-    assert_eq!(
-        (two.stdout.as_slice(), two.stderr.as_slice()),
-        (&b"tw"[..], &b"err!"[..])
-    );
+    assert_eq!((two.stdout.as_slice(), two.stderr.as_slice()), (&b"tw"[..], &b"err!"[..]));
     assert_eq!(session.step(&call("one", &[])).stdout, b"");
 }
 
@@ -143,9 +107,6 @@ fn a_guest_closing_its_stdout_loses_its_output_but_not_the_worker() {
         assert_eq!(session.step(&call("one", &[])).stdout, b"one\n");
         assert_outcome(&mut *session, &call("close_stdout", &[]), "returned i32:0");
         let after = assert_outcome(&mut *session, &call("two", &[]), "returned");
-        assert_eq!(
-            (after.stdout.as_slice(), after.stderr.as_slice()),
-            (&b""[..], &b"err!"[..])
-        );
+        assert_eq!((after.stdout.as_slice(), after.stderr.as_slice()), (&b""[..], &b"err!"[..]));
     }
 }

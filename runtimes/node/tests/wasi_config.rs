@@ -18,10 +18,7 @@ fn args_and_env_reach_the_guest() {
     );
     let config = WasiConfig {
         args: vec!["prog".into(), "a b".into()],
-        env: vec![
-            ("GREETING".into(), "hi".into()),
-            ("EMPTY".into(), String::new()),
-        ],
+        env: vec![("GREETING".into(), "hi".into()), ("EMPTY".into(), String::new())],
         ..WasiConfig::default()
     };
     let result = assert_outcome(&mut *session(&wasm), &Step::Run(config), "returned");
@@ -38,16 +35,8 @@ const ECHO_STDIN: &str = r#"
 
 #[test]
 fn stdin_bytes_reach_the_guest() {
-    let config = WasiConfig {
-        args: vec!["x".into()],
-        stdin: b"input bytes".to_vec(),
-        ..WasiConfig::default()
-    };
-    let result = assert_outcome(
-        &mut *session(&wasi_module(ECHO_STDIN)),
-        &Step::Run(config),
-        "returned",
-    );
+    let config = WasiConfig { args: vec!["x".into()], stdin: b"input bytes".to_vec(), ..WasiConfig::default() };
+    let result = assert_outcome(&mut *session(&wasi_module(ECHO_STDIN)), &Step::Run(config), "returned");
     assert_eq!(result.stdout, b"input bytes");
     let empty = assert_outcome(&mut *session(&wasi_module(ECHO_STDIN)), &run(), "returned");
     assert_eq!(empty.stdout, b"");
@@ -77,10 +66,7 @@ fn a_preopened_directory_is_visible_at_its_guest_path() {
     );
     let config = WasiConfig {
         args: vec!["x".into()],
-        preopen: Some(Preopen {
-            host_path: dir.path().to_path_buf(),
-            guest_path: "/sandbox".into(),
-        }),
+        preopen: Some(Preopen { host_path: dir.path().to_path_buf(), guest_path: "/sandbox".into() }),
         ..WasiConfig::default()
     };
     let mut session = session(&wasm);

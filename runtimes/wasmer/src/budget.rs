@@ -38,7 +38,8 @@ pub fn points_for(budget: Duration) -> u64 {
 
 /// What `cost` and `BulkMetering` charge, for the module cache key: change it whenever either
 /// changes, or modules compiled under the old prices would be loaded.
-pub const METERING_SCHEME: &str = "wasmer-middlewares metering; runtime calls priced 16/32/64; bulk length by BulkMetering, 32 bytes a point";
+pub const METERING_SCHEME: &str =
+    "wasmer-middlewares metering; runtime calls priced 16/32/64; bulk length by BulkMetering, 32 bytes a point";
 
 /// Points per operator, in `loop br 0` iterations. An operator wasmer carries out by calling
 /// into the runtime costs more than a branch; priced at one point, a loop over `data.drop` held
@@ -59,7 +60,10 @@ fn cost(operator: &Operator) -> u64 {
         | Operator::TableFill { .. }
         | Operator::TableCopy { .. }
         | Operator::TableInit { .. } => 32,
-        Operator::MemorySize { .. } | Operator::TableGet { .. } | Operator::TableSet { .. } | Operator::TableSize { .. } => 16,
+        Operator::MemorySize { .. }
+        | Operator::TableGet { .. }
+        | Operator::TableSet { .. }
+        | Operator::TableSize { .. } => 16,
         _ => 1,
     }
 }

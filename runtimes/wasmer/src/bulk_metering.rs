@@ -209,7 +209,9 @@ mod tests {
         let function = instance.exports.get_function("fill").unwrap().clone();
         let mut left = |length| {
             function.call(&mut store, &[Value::I32(length)]).unwrap();
-            let MeteringPoints::Remaining(points) = get_remaining_points(&mut store, &instance) else { panic!("ran out") };
+            let MeteringPoints::Remaining(points) = get_remaining_points(&mut store, &instance) else {
+                panic!("ran out")
+            };
             points
         };
         let (start, after_empty, after_hundred) = (BUDGET, left(0), left(100));

@@ -1,8 +1,8 @@
 //! wasmer and wasmer-wasix errors as typed outcomes.
 
 use execmodel_contract::{Outcome, RejectStage, TrapKind};
-use wasmer::{InstantiationError, LinkError, RuntimeError};
 use wasmer::sys::vm::TrapCode;
+use wasmer::{InstantiationError, LinkError, RuntimeError};
 use wasmer_wasix::{WasiError, WasiRuntimeError, WasiThreadError};
 
 /// Whether a trap came from the metering middleware (the step's budget) rather than the guest.

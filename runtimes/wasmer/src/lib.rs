@@ -68,8 +68,14 @@ mod tests {
 
     #[test]
     fn versions_match_the_workspace_lock_file() {
-        assert!(execmodel_contract::locked_versions("wasmer").contains(&VERSION.to_string()), "wasmer {VERSION} is not in Cargo.lock");
-        assert!(execmodel_contract::locked_versions("wasmer-wasix").contains(&WASIX_VERSION.to_string()), "wasmer-wasix {WASIX_VERSION} is not in Cargo.lock");
+        assert!(
+            execmodel_contract::locked_versions("wasmer").contains(&VERSION.to_string()),
+            "wasmer {VERSION} is not in Cargo.lock"
+        );
+        assert!(
+            execmodel_contract::locked_versions("wasmer-wasix").contains(&WASIX_VERSION.to_string()),
+            "wasmer-wasix {WASIX_VERSION} is not in Cargo.lock"
+        );
         assert_eq!(runtime().version(), VERSION);
         assert_eq!(runtime().name(), "wasmer");
     }

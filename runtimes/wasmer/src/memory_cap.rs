@@ -4,9 +4,7 @@
 
 use std::ptr::NonNull;
 
-use wasmer::sys::vm::{
-    MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition,
-};
+use wasmer::sys::vm::{MemoryError, MemoryStyle, TableStyle, VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition};
 use wasmer::sys::{BaseTunables, NativeEngineExt, Tunables};
 use wasmer::{Engine, MemoryType, Pages, TableType, WASM_PAGE_SIZE};
 
@@ -20,10 +18,7 @@ struct MemoryCap {
 impl MemoryCap {
     fn capped(&self, ty: &MemoryType) -> Result<MemoryType, MemoryError> {
         if ty.minimum > self.max_pages {
-            return Err(MemoryError::MinimumMemoryTooLarge {
-                min_requested: ty.minimum,
-                max_allowed: self.max_pages,
-            });
+            return Err(MemoryError::MinimumMemoryTooLarge { min_requested: ty.minimum, max_allowed: self.max_pages });
         }
         let mut capped = *ty;
         capped.maximum = Some(match ty.maximum {
@@ -43,11 +38,7 @@ impl Tunables for MemoryCap {
         self.base.table_style(table)
     }
 
-    fn create_host_memory(
-        &self,
-        ty: &MemoryType,
-        style: &MemoryStyle,
-    ) -> Result<VMMemory, MemoryError> {
+    fn create_host_memory(&self, ty: &MemoryType, style: &MemoryStyle) -> Result<VMMemory, MemoryError> {
         self.base.create_host_memory(&self.capped(ty)?, style)
     }
 

@@ -7,8 +7,8 @@ use execmodel_cache::ModuleCache;
 use execmodel_contract::{AdapterError, CompiledModule, Limits, Session};
 use wasmer::{Engine, Module};
 
-use crate::{budget, cached};
 use crate::session::WasmerSession;
+use crate::{budget, cached};
 
 /// Metering fixes a module's starting budget at compile time, and a start section or
 /// `_initialize` runs before the adapter can refill it; so a module is compiled once per

@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use execmodel_contract::{memory_range, Author, Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
+use execmodel_contract::{
+    memory_range, Author, Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig,
+};
 use wasmer::{Engine, Extern, Instance, Module, RuntimeError, Store};
 use wasmer_wasix::{WasiFunctionEnv, WasiRuntimeError, WasiThreadError};
 
@@ -47,7 +49,12 @@ pub(crate) struct Live {
 impl WasmerSession {
     pub fn new(engine: Engine, module: Module, wasm: Arc<[u8]>, limits: Limits, budget: u64) -> Self {
         let engine = memory_cap::with_memory_cap(&engine, limits.memory_bytes);
-        WasmerSession { setup: Ok(Setup { engine, module, wasm, limits, budget }), live: None, outputs: None, notes: Notes::default() }
+        WasmerSession {
+            setup: Ok(Setup { engine, module, wasm, limits, budget }),
+            live: None,
+            outputs: None,
+            notes: Notes::default(),
+        }
     }
 
     /// A session whose module could not be prepared; every step reports why.
@@ -102,7 +109,10 @@ impl WasmerSession {
             }
         };
         // `instantiate` calls `_initialize` itself once the instance exists and WASI is bound.
-        let initialize = matches!(setup.module.exports().find(|e| e.name() == "_initialize").map(|e| e.ty().clone()), Some(wasmer::ExternType::Function(_)));
+        let initialize = matches!(
+            setup.module.exports().find(|e| e.name() == "_initialize").map(|e| e.ty().clone()),
+            Some(wasmer::ExternType::Function(_))
+        );
         match instantiated {
             Ok((instance, env)) => {
                 if initialize {
@@ -156,7 +166,9 @@ impl WasmerSession {
                     format!("export `{export}` is not a function but {:?}", other.ty(&live.store)),
                 )
             }
-            None => return Outcome::harness_reject(RejectStage::Call, format!("the instance has no export `{export}`")),
+            None => {
+                return Outcome::harness_reject(RejectStage::Call, format!("the instance has no export `{export}`"))
+            }
         };
         if let Some(message) = values::call_mismatch(export, &function.ty(&live.store), args) {
             return Outcome::harness_reject(RejectStage::Call, message);

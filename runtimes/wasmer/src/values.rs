@@ -30,11 +30,7 @@ fn is_number(ty: &Type) -> bool {
 pub fn call_mismatch(export: &str, ty: &FunctionType, args: &[Value]) -> Option<String> {
     let given: Vec<Type> = args.iter().map(type_of).collect();
     if ty.params() != given.as_slice() {
-        return Some(format!(
-            "export `{export}` takes {:?}, the step passes {:?}",
-            ty.params(),
-            given
-        ));
+        return Some(format!("export `{export}` takes {:?}, the step passes {:?}", ty.params(), given));
     }
     if let Some(result) = ty.results().iter().find(|ty| !is_number(ty)) {
         return Some(format!("export `{export}` returns a {result:?}, which the harness cannot represent"));

@@ -46,7 +46,9 @@ pub fn builder(config: &WasiConfig, engine: &Engine, outputs: &Outputs) -> Resul
         builder = builder
             .fs(Arc::new(root) as Arc<dyn wasmer_wasix::virtual_fs::FileSystem + Send + Sync>)
             .map_dir(&preopen.guest_path, "/")
-            .map_err(|err| format!("cannot preopen {} at {}: {err}", preopen.host_path.display(), preopen.guest_path))?;
+            .map_err(|err| {
+                format!("cannot preopen {} at {}: {err}", preopen.host_path.display(), preopen.guest_path)
+            })?;
     }
     Ok(builder)
 }

@@ -58,8 +58,14 @@ mod tests {
 
     #[test]
     fn versions_match_the_workspace_lock_file() {
-        assert!(execmodel_contract::locked_versions("wasmi").contains(&VERSION.to_string()), "wasmi {VERSION} is not in Cargo.lock");
-        assert!(execmodel_contract::locked_versions("wasmi_wasi").contains(&WASI_VERSION.to_string()), "wasmi_wasi {WASI_VERSION} is not in Cargo.lock");
+        assert!(
+            execmodel_contract::locked_versions("wasmi").contains(&VERSION.to_string()),
+            "wasmi {VERSION} is not in Cargo.lock"
+        );
+        assert!(
+            execmodel_contract::locked_versions("wasmi_wasi").contains(&WASI_VERSION.to_string()),
+            "wasmi_wasi {WASI_VERSION} is not in Cargo.lock"
+        );
         assert_eq!(runtime().name(), "wasmi-1");
     }
 }

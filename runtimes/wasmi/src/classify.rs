@@ -32,7 +32,9 @@ pub fn instantiation_failure(error: &wasmi::Error, sleeps: &SleepBudget) -> Outc
         ErrorKind::Linker(_) => Outcome::reject(RejectStage::Link, message),
         // The linker resolves imports by name only; a definition of the wrong type is found
         // by instantiation. Either way the import cannot be satisfied.
-        ErrorKind::Instantiation(error) if crate::compat::is_import_mismatch(error) => Outcome::reject(RejectStage::Link, message),
+        ErrorKind::Instantiation(error) if crate::compat::is_import_mismatch(error) => {
+            Outcome::reject(RejectStage::Link, message)
+        }
         // Memory over the cap, a data or element segment out of bounds, …
         _ => Outcome::reject(RejectStage::Instantiate, message),
     }
@@ -57,7 +59,9 @@ pub fn guest_failure(error: &wasmi::Error, sleeps: &SleepBudget) -> Outcome {
 /// The harness's budget ended the step: the fuel ran out, or a sleep did not fit.
 fn budget_spent(error: &wasmi::Error, sleeps: &SleepBudget) -> Option<Outcome> {
     let spent = sleeps.spent_in_host() || error.as_trap_code() == Some(TrapCode::OutOfFuel);
-    spent.then(|| Outcome::harness_trap(TrapKind::Deadline, format!("the step spent its budget (the harness's): {error}")))
+    spent.then(|| {
+        Outcome::harness_trap(TrapKind::Deadline, format!("the step spent its budget (the harness's): {error}"))
+    })
 }
 
 pub fn trap_kind(code: TrapCode) -> TrapKind {

@@ -6,9 +6,9 @@
 //!   (`wasi.rs`, `capture.rs`).
 //! - `Run`: wasmi has no command/reactor policy, so it is the ABI's plain reading (`run_policy.rs`).
 
+mod budget;
 mod capture;
 mod classify;
-mod budget;
 mod compat;
 mod module;
 mod run_policy;
@@ -57,9 +57,18 @@ mod tests {
 
     #[test]
     fn versions_match_the_workspace_lock_file() {
-        assert!(execmodel_contract::locked_versions("wasmi").contains(&VERSION.to_string()), "wasmi {VERSION} is not in Cargo.lock");
-        assert!(execmodel_contract::locked_versions("wasmi_wasi").contains(&WASI_VERSION.to_string()), "wasmi_wasi {WASI_VERSION} is not in Cargo.lock");
-        assert!(execmodel_contract::locked_versions("wasi-common").contains(&WASI_COMMON_VERSION.to_string()), "wasi-common {WASI_COMMON_VERSION} is not in Cargo.lock");
+        assert!(
+            execmodel_contract::locked_versions("wasmi").contains(&VERSION.to_string()),
+            "wasmi {VERSION} is not in Cargo.lock"
+        );
+        assert!(
+            execmodel_contract::locked_versions("wasmi_wasi").contains(&WASI_VERSION.to_string()),
+            "wasmi_wasi {WASI_VERSION} is not in Cargo.lock"
+        );
+        assert!(
+            execmodel_contract::locked_versions("wasi-common").contains(&WASI_COMMON_VERSION.to_string()),
+            "wasi-common {WASI_COMMON_VERSION} is not in Cargo.lock"
+        );
         assert_eq!(runtime().version(), VERSION);
         assert_eq!(runtime().name(), "wasmi");
     }

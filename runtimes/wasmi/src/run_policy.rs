@@ -47,7 +47,9 @@ pub fn abi_entry_point(module: &Module) -> Result<Option<&'static str>, String> 
     let (name, ty) = entry;
     match ty {
         ExternType::Func(func) if func.params().is_empty() && func.results().is_empty() => Ok(Some(name)),
-        ExternType::Func(func) => Err(format!("{name} must be a function () -> (), found {func:?} (the harness's ABI reading)")),
+        ExternType::Func(func) => {
+            Err(format!("{name} must be a function () -> (), found {func:?} (the harness's ABI reading)"))
+        }
         other => Err(format!("{name} must be a function, found {other:?} (the harness's ABI reading)")),
     }
 }

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value, WasiConfig};
 use wasmi::{Extern, Func, Instance, Memory, ResumableCall, Store, Val};
 
-use crate::classify::{guest_failure, instantiation_failure};
 use crate::budget;
+use crate::classify::{guest_failure, instantiation_failure};
 use crate::module::Shared;
 use crate::run_policy::{self, abi_entry_point};
 use crate::values;
@@ -68,7 +68,10 @@ impl WasmiSession {
 
     fn call(&mut self, export: &str, args: &[Value]) -> Outcome {
         let Some(Live { prepared, instance }) = self.live.as_mut() else {
-            return Outcome::harness_reject(RejectStage::Call, "no instance: the first step must be instantiate or run");
+            return Outcome::harness_reject(
+                RejectStage::Call,
+                "no instance: the first step must be instantiate or run",
+            );
         };
         let Some(instance) = *instance else {
             return Outcome::harness_reject(RejectStage::Call, "no instance: instantiation failed");
@@ -78,7 +81,10 @@ impl WasmiSession {
             Some(other) => {
                 // The export's type, not its Debug form: that one carries a store id, which differs
                 // with how many stores the process made before, so the text would differ run to run.
-                return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function: {:?}", other.ty(&prepared.store)))
+                return Outcome::harness_reject(
+                    RejectStage::Call,
+                    format!("export `{export}` is not a function: {:?}", other.ty(&prepared.store)),
+                );
             }
             None => return Outcome::harness_reject(RejectStage::Call, format!("no export named `{export}`")),
         };
@@ -96,7 +102,11 @@ impl WasmiSession {
             Err(CallFailure::Guest(error)) => guest_failure(&error, &prepared.sleeps),
             Err(CallFailure::BudgetSpent) => Outcome::harness_trap(
                 TrapKind::Deadline,
-                format!("the step spent its budget (the harness's): {} fuel for {:?}", budget::fuel_for(self.limits.budget), self.limits.budget),
+                format!(
+                    "the step spent its budget (the harness's): {} fuel for {:?}",
+                    budget::fuel_for(self.limits.budget),
+                    self.limits.budget
+                ),
             ),
         }
     }
@@ -156,7 +166,8 @@ impl Session for WasmiSession {
         let (stdout, stderr) = self.take_output();
         let mut result = StepResult::new(outcome).with_output(stdout, stderr);
         if let Some(live) = &self.live {
-            (result.stdout_dropped, result.stderr_dropped) = (live.prepared.stdout.take_dropped(), live.prepared.stderr.take_dropped());
+            (result.stdout_dropped, result.stderr_dropped) =
+                (live.prepared.stdout.take_dropped(), live.prepared.stderr.take_dropped());
             if std::mem::take(&mut self.armed) {
                 result.budget_use = budget::spent(&live.prepared.store, self.limits.budget);
             }

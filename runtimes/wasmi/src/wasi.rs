@@ -7,8 +7,8 @@ use wasmi_wasi::wasi_common::pipe::ReadPipe;
 use wasmi_wasi::wasi_common::sync::{self, ambient_authority, Dir};
 use wasmi_wasi::wasi_common::{Table, WasiCtx};
 
-use crate::capture::Capture;
 use crate::budget::{BudgetSched, SleepBudget};
+use crate::capture::Capture;
 
 /// What the store holds for host functions: the WASI context and the resource limiter.
 pub struct HostState {

@@ -149,5 +149,8 @@ fn without_a_memory_export_instantiation_succeeds_and_every_wasi_call_is_a_host_
     }
     // `Run` is the harness's ABI reading, which refuses a WASI module without a `memory` export.
     let refused = session.step(&run()).outcome;
-    assert!(matches!(&refused, Outcome::Rejected { stage: RejectStage::Run, message, .. } if message.contains("exports no `memory`")), "{refused:?}");
+    assert!(
+        matches!(&refused, Outcome::Rejected { stage: RejectStage::Run, message, .. } if message.contains("exports no `memory`")),
+        "{refused:?}"
+    );
 }

@@ -43,7 +43,8 @@ fn a_call_after_a_spent_budget_gets_a_fresh_one() {
 
 #[test]
 fn an_infinite_loop_in_a_start_section_spends_its_fuel_budget() {
-    let mut session = session_with(&format!("(module {SPIN} (start $spin))"), budget_limits(Duration::from_millis(200)));
+    let mut session =
+        session_with(&format!("(module {SPIN} (start $spin))"), budget_limits(Duration::from_millis(200)));
     let result = session.step(&instantiate());
     assert_eq!(trap_kind(&result), Some(TrapKind::Deadline), "{result:?}");
     assert!(matches!(result.outcome, Outcome::Trapped { by: Author::Harness, .. }), "{result:?}");
@@ -86,7 +87,10 @@ fn a_sleep_longer_than_the_budget_left_ends_the_step_without_sleeping() {
     assert_eq!(session.step(&call("nap", &[])).outcome, Outcome::Returned(vec![Value::I32(0)]));
     let result = session.step(&call("sleep", &[]));
     assert_eq!(trap_kind(&result), Some(TrapKind::Deadline), "{result:?}");
-    assert!(matches!(&result.outcome, Outcome::Trapped { message, .. } if message.contains("asked to sleep")), "{result:?}");
+    assert!(
+        matches!(&result.outcome, Outcome::Trapped { message, .. } if message.contains("asked to sleep")),
+        "{result:?}"
+    );
 }
 
 #[test]

@@ -15,7 +15,12 @@ pub fn keep_backtraces(config: &mut Config) {
 }
 
 /// wasmtime 36's `Linker::get` returns an `Option` (a `Result` by 48).
-pub fn linker_get<T: 'static>(linker: &Linker<T>, store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
+pub fn linker_get<T: 'static>(
+    linker: &Linker<T>,
+    store: impl AsContextMut<Data = T>,
+    module: &str,
+    name: &str,
+) -> Option<Extern> {
     linker.get(store, module, name)
 }
 

@@ -16,7 +16,12 @@ pub fn keep_backtraces(config: &mut Config) {
     config.wasm_backtrace_max_frames(NonZeroUsize::new(20));
 }
 
-pub fn linker_get<T: 'static>(linker: &Linker<T>, store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
+pub fn linker_get<T: 'static>(
+    linker: &Linker<T>,
+    store: impl AsContextMut<Data = T>,
+    module: &str,
+    name: &str,
+) -> Option<Extern> {
     linker.get(store, module, name).ok()
 }
 

@@ -10,11 +10,11 @@
 //! runtimes/wasmtime-36 compiles this same source against wasmtime 36; the calls whose spelling
 //! differs between the majors go through `compat.rs`, which each crate has its own of.
 
+mod budget;
 mod cached;
 mod capture;
 mod classify;
 mod compat;
-mod budget;
 mod engine;
 mod module;
 mod run_policy;
@@ -54,8 +54,14 @@ mod tests {
 
     #[test]
     fn versions_match_the_workspace_lock_file() {
-        assert!(execmodel_contract::locked_versions("wasmtime").contains(&VERSION.to_string()), "wasmtime {VERSION} is not in Cargo.lock");
-        assert!(execmodel_contract::locked_versions("wasmtime-wasi").contains(&WASI_VERSION.to_string()), "wasmtime-wasi {WASI_VERSION} is not in Cargo.lock");
+        assert!(
+            execmodel_contract::locked_versions("wasmtime").contains(&VERSION.to_string()),
+            "wasmtime {VERSION} is not in Cargo.lock"
+        );
+        assert!(
+            execmodel_contract::locked_versions("wasmtime-wasi").contains(&WASI_VERSION.to_string()),
+            "wasmtime-wasi {WASI_VERSION} is not in Cargo.lock"
+        );
         assert_eq!(runtime().version(), VERSION);
         assert_eq!(runtime().name(), "wasmtime");
     }

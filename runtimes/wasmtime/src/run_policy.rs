@@ -46,10 +46,8 @@ pub fn is_command(module: &Module) -> bool {
 pub fn implicit_calls(module: &Module, outcome: &Outcome) -> Vec<String> {
     let reactor_initializes = module.get_export("_start").is_none()
         && matches!(module.get_export("_initialize"), Some(wasmtime::ExternType::Func(_)));
-    let refused_first = matches!(
-        outcome,
-        Outcome::Rejected { stage: RejectStage::Link | RejectStage::Instantiate, .. }
-    );
+    let refused_first =
+        matches!(outcome, Outcome::Rejected { stage: RejectStage::Link | RejectStage::Instantiate, .. });
     if reactor_initializes && !refused_first {
         vec!["_initialize".to_string()]
     } else {

@@ -3,9 +3,9 @@
 use execmodel_contract::{Limits, Outcome, RejectStage, Session, Step, StepResult, Value, WasiConfig};
 use wasmtime::{Engine, Extern, Func, Instance, Linker, Memory, Module, Store};
 
+use crate::budget;
 use crate::classify::{classify, Stage};
 use crate::compat;
-use crate::budget;
 use crate::run_policy;
 use crate::values;
 use crate::wasi::{prepare_store, PreparedStore, StoreState};
@@ -37,7 +37,16 @@ pub struct WasmtimeSession {
 
 impl WasmtimeSession {
     pub fn new(engine: Engine, module: Module, base_linker: Linker<StoreState>, limits: Limits) -> Self {
-        WasmtimeSession { engine, module, base_linker, limits, store: None, target: Target::Nothing, implicit: Vec::new(), armed: false }
+        WasmtimeSession {
+            engine,
+            module,
+            base_linker,
+            limits,
+            store: None,
+            target: Target::Nothing,
+            implicit: Vec::new(),
+            armed: false,
+        }
     }
 
     /// A fresh store for `instantiate`/`run`, with the step's budget armed.
@@ -94,7 +103,9 @@ impl WasmtimeSession {
         };
         let func = match found {
             Some(Extern::Func(func)) => func,
-            Some(_) => return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function")),
+            Some(_) => {
+                return Outcome::harness_reject(RejectStage::Call, format!("export `{export}` is not a function"))
+            }
             None => return Outcome::harness_reject(RejectStage::Call, self.missing_export(export)),
         };
         budget::arm(store, self.limits.budget);
@@ -202,7 +213,8 @@ impl Session for WasmtimeSession {
             }
             result.stdout = prepared.stdout.take();
             result.stderr = prepared.stderr.take();
-            (result.stdout_dropped, result.stderr_dropped) = (prepared.stdout.take_dropped(), prepared.stderr.take_dropped());
+            (result.stdout_dropped, result.stderr_dropped) =
+                (prepared.stdout.take_dropped(), prepared.stderr.take_dropped());
         }
         result
     }

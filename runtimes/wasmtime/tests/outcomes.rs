@@ -131,7 +131,10 @@ fn the_start_section_runs_at_instantiation() {
 
     let refused_exit = wasi_module("", r#"(func $s (call $proc_exit (i32.const 300))) (start $s)"#);
     let refused = session(&refused_exit).step(&Step::Instantiate(wasi())).outcome;
-    assert!(matches!(&refused, Outcome::HostError { message, .. } if message.contains("invalid exit status")), "{refused:?}");
+    assert!(
+        matches!(&refused, Outcome::HostError { message, .. } if message.contains("invalid exit status")),
+        "{refused:?}"
+    );
 }
 
 #[test]

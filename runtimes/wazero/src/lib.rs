@@ -73,7 +73,14 @@ impl Backend for WazeroBackend {
         if let Some(cache) = execmodel_cache::default_root() {
             env.push(("EXECMODEL_WAZERO_CACHE".to_string(), cache.join("wazero").to_string_lossy().into_owned()));
         }
-        Ok(WorkerCommand { program, args: vec![self.engine_flag().to_string()], env_remove: Vec::new(), env, script: None, script_args: Vec::new() })
+        Ok(WorkerCommand {
+            program,
+            args: vec![self.engine_flag().to_string()],
+            env_remove: Vec::new(),
+            env,
+            script: None,
+            script_args: Vec::new(),
+        })
     }
 }
 

@@ -19,10 +19,8 @@ const SOURCES: [(&str, &str); 5] = [
     ("probe.go", include_str!("../worker/probe.go")),
 ];
 /// The same worker against the previous wazero release: only its module files differ.
-const PREVIOUS_MODULE: [(&str, &str); 2] = [
-    ("go.mod", include_str!("../releases/v1.11.0/go.mod")),
-    ("go.sum", include_str!("../releases/v1.11.0/go.sum")),
-];
+const PREVIOUS_MODULE: [(&str, &str); 2] =
+    [("go.mod", include_str!("../releases/v1.11.0/go.mod")), ("go.sum", include_str!("../releases/v1.11.0/go.sum"))];
 /// wazero v1.12.0's `go.mod` says `go 1.25.0`.
 const MIN_GO_MINOR: u32 = 25;
 const BINARY: &str = "execmodel-wazero-worker";
@@ -60,7 +58,11 @@ fn build_once(name: &str, sources: [(&'static str, &'static str); 5]) -> Result<
             if output.status.success() {
                 Ok(())
             } else {
-                Err(format!("`go build` of the wazero worker failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr).trim()))
+                Err(format!(
+                    "`go build` of the wazero worker failed ({}): {}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr).trim()
+                ))
             }
         })
         .map_err(Unavailable)
@@ -70,7 +72,9 @@ fn build_once(name: &str, sources: [(&'static str, &'static str); 5]) -> Result<
 fn go_version() -> Result<String, Unavailable> {
     let output = match Command::new("go").args(["env", "GOVERSION"]).output() {
         Ok(output) => output,
-        Err(err) if err.kind() == ErrorKind::NotFound => return Err(unavailable(format!("go not found on PATH: {INSTALL}"))),
+        Err(err) if err.kind() == ErrorKind::NotFound => {
+            return Err(unavailable(format!("go not found on PATH: {INSTALL}")))
+        }
         Err(err) => return Err(unavailable(format!("cannot run `go env GOVERSION`: {err}"))),
     };
     let version = String::from_utf8_lossy(&output.stdout).trim().to_string();

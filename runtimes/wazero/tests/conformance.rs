@@ -20,7 +20,9 @@ fn the_wazero_worker_speaks_the_worker_protocol() {
         }
     }
     let previous = execmodel_wazero::previous_release_command().expect("Go was found above");
-    if let Err(problem) = execmodel_worker::conformance::check(&previous, |text| wat::parse_str(text).expect("valid WAT")) {
+    if let Err(problem) =
+        execmodel_worker::conformance::check(&previous, |text| wat::parse_str(text).expect("valid WAT"))
+    {
         panic!("wazero v1.11.0: {problem}");
     }
 }

@@ -29,7 +29,10 @@ pub enum Prepared {
     Bytes(Vec<u8>),
     Unchanged,
     /// The module's initial memory is already over the cap.
-    InitialTooLarge { initial_pages: u64, cap_pages: u64 },
+    InitialTooLarge {
+        initial_pages: u64,
+        cap_pages: u64,
+    },
 }
 
 /// One runtime behind the worker protocol. Adding such a runtime is one worker program in its
@@ -49,7 +52,12 @@ pub trait Backend: Send + Sync + 'static {
     /// A JavaScript exception a worker reported as `threw`: which outcome it is.
     fn thrown(&self, thrown: &Thrown) -> Outcome {
         Outcome::crashed(
-            format!("the {} worker reported a thrown {} it should have classified: {}", self.name(), thrown.name, thrown.message),
+            format!(
+                "the {} worker reported a thrown {} it should have classified: {}",
+                self.name(),
+                thrown.name,
+                thrown.message
+            ),
             execmodel_contract::Author::Harness,
         )
     }

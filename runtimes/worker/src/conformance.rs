@@ -54,7 +54,11 @@ pub fn check(command: &WorkerCommand, wat_to_wasm: impl Fn(&str) -> Vec<u8>) -> 
 }
 
 /// [`check`] for a runtime with known [`Limitations`].
-pub fn check_with(command: &WorkerCommand, wat_to_wasm: impl Fn(&str) -> Vec<u8>, limits_of_runtime: Limitations) -> Result<(), String> {
+pub fn check_with(
+    command: &WorkerCommand,
+    wat_to_wasm: impl Fn(&str) -> Vec<u8>,
+    limits_of_runtime: Limitations,
+) -> Result<(), String> {
     let mut worker = Worker::spawn(command)?;
     let hello = request(&mut worker, protocol::hello(), "hello")?;
     if hello.protocol != Some(protocol::VERSION) || hello.runtime.is_none() || hello.version.is_none() {
@@ -76,19 +80,29 @@ pub fn check_with(command: &WorkerCommand, wat_to_wasm: impl Fn(&str) -> Vec<u8>
     let ran = step(&mut worker, protocol::run("s", &wasi), "run")?;
     expect(&ran, "run", |o| matches!(o, WireOutcome::Returned { values } if values.is_empty()))?;
     if !ran.has_instance || !ran.implicit_calls.is_empty() {
-        return Err(format!("run of a reactor without `_initialize`: expected an instance and no implicit calls, got {ran:?}"));
+        return Err(format!(
+            "run of a reactor without `_initialize`: expected an instance and no implicit calls, got {ran:?}"
+        ));
     }
 
     // Bits survive: u64::MAX + 2 wraps to 1; a NaN payload and an f32 come back unchanged.
     let add = protocol::call("s", "add64", &[Value::I64(-1), Value::I64(2)], &[NumType::I64]);
     let added = step(&mut worker, add, "call add64")?;
-    expect(&added, "call add64", |o| matches!(o, WireOutcome::Returned { values } if values.len() == 1 && values[0].ty == "i64" && values[0].bits == "1"))?;
+    expect(
+        &added,
+        "call add64",
+        |o| matches!(o, WireOutcome::Returned { values } if values.len() == 1 && values[0].ty == "i64" && values[0].bits == "1"),
+    )?;
     let nan = f64::from_bits(0x7ff8_0000_0000_0001);
     let same = protocol::call("s", "same", &[Value::F64(nan), Value::F32(-1.5)], &[NumType::F64, NumType::F32]);
     let echoed = step(&mut worker, same, "call same")?;
     let nan_bits: u64 = if limits_of_runtime.canonical_nans { 0x7ff8_0000_0000_0000 } else { 0x7ff8_0000_0000_0001 };
     let want = [nan_bits.to_string(), u64::from((-1.5f32).to_bits()).to_string()];
-    expect(&echoed, "call same", |o| matches!(o, WireOutcome::Returned { values } if values.iter().map(|v| v.bits.clone()).eq(want.iter().cloned())))?;
+    expect(
+        &echoed,
+        "call same",
+        |o| matches!(o, WireOutcome::Returned { values } if values.iter().map(|v| v.bits.clone()).eq(want.iter().cloned())),
+    )?;
 
     let trapped = step(&mut worker, protocol::call("s", "boom", &[], &[]), "call boom")?;
     expect(&trapped, "call boom", |o| match o {
@@ -107,14 +121,20 @@ pub fn check_with(command: &WorkerCommand, wat_to_wasm: impl Fn(&str) -> Vec<u8>
     match &read.outcome {
         Some(WireOutcome::Bytes { bytes }) => match protocol::decode_bytes(bytes) {
             Ok(bytes) if bytes.len() == size as usize && &bytes[100_000..100_011] == b"conformance" => {}
-            Ok(bytes) => return Err(format!("read: expected {size} bytes with the written ones at 100000, got {}", bytes.len())),
+            Ok(bytes) => {
+                return Err(format!("read: expected {size} bytes with the written ones at 100000, got {}", bytes.len()))
+            }
             Err(err) => return Err(format!("read: {err}")),
         },
         other => return Err(format!("read: expected bytes, got {other:?}")),
     }
     let outside = step(&mut worker, protocol::read_memory("s", size - 1, 2), "read past the end")?;
     let message = format!("memory access of 2 bytes at {} is outside the memory ({size} bytes)", size - 1);
-    expect(&outside, "read past the end", |o| matches!(o, WireOutcome::Rejected { stage, message: m, .. } if stage == "call" && *m == message))?;
+    expect(
+        &outside,
+        "read past the end",
+        |o| matches!(o, WireOutcome::Rejected { stage, message: m, .. } if stage == "call" && *m == message),
+    )?;
 
     let flood = step(&mut worker, protocol::call("s", "flood", &[], &[]), "call flood")?;
     match protocol::decode_output(&flood.stdout) {

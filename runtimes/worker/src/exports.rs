@@ -127,9 +127,7 @@ impl Exports {
     pub fn result_types(&self, name: &str) -> Result<Vec<NumType>, String> {
         let signature = match self.get(name) {
             None => return Err(format!("the module has no export named `{name}`")),
-            Some(Export::Other(kind)) => {
-                return Err(format!("export `{name}` is a {kind}, not a function"))
-            }
+            Some(Export::Other(kind)) => return Err(format!("export `{name}` is a {kind}, not a function")),
             Some(Export::Func(signature)) => signature,
         };
         // Arguments are not checked here: JavaScript calls an export with whatever it is given
@@ -139,9 +137,9 @@ impl Exports {
             .results
             .iter()
             .map(|result| {
-                result.clone().map_err(|unsupported| {
-                    format!("`{name}` returns a {unsupported}, which cannot be reported")
-                })
+                result
+                    .clone()
+                    .map_err(|unsupported| format!("`{name}` returns a {unsupported}, which cannot be reported"))
             })
             .collect()
     }
@@ -173,17 +171,13 @@ mod tests {
                  (func (export "add") (param i64 f32) (result f64 i32) unreachable)
                  (memory (export "memory") 1))"#,
         );
-        assert_eq!(
-            exports.result_types("add"),
-            Ok(vec![NumType::F64, NumType::I32])
-        );
+        assert_eq!(exports.result_types("add"), Ok(vec![NumType::F64, NumType::I32]));
         assert_eq!(exports.get("memory"), Some(&Export::Other("memory")));
     }
 
     #[test]
     fn leaves_argument_checks_to_javascript() {
-        let exports =
-            exports(r#"(module (func (export "f") (param i32)) (memory (export "memory") 1))"#);
+        let exports = exports(r#"(module (func (export "f") (param i32)) (memory (export "memory") 1))"#);
         let refusal = |_: &[Value], name: &str| exports.result_types(name).unwrap_err();
         // JavaScript passes `undefined` for a missing argument and converts what it is given.
         assert_eq!(exports.result_types("f"), Ok(vec![]));
@@ -195,9 +189,6 @@ mod tests {
     #[test]
     fn refuses_types_the_harness_cannot_carry() {
         let exports = exports(r#"(module (func (export "r") (result externref) unreachable))"#);
-        assert!(exports
-            .result_types("r")
-            .unwrap_err()
-            .contains("externref"));
+        assert!(exports.result_types("r").unwrap_err().contains("externref"));
     }
 }

@@ -42,7 +42,12 @@ pub fn maven_version(java_home: Option<&Path>) -> Result<String, String> {
 /// `mvn -q -B -DskipTests package` in `project`, under `java_home` when given; the error has Maven's output.
 pub fn maven_package(project: &Path, java_home: Option<&Path>, properties: &[&str]) -> Result<(), String> {
     let mut command = Command::new("mvn");
-    command.args(["-q", "-B", "-DskipTests"]).args(properties).arg("package").current_dir(project).env_remove("MAVEN_OPTS");
+    command
+        .args(["-q", "-B", "-DskipTests"])
+        .args(properties)
+        .arg("package")
+        .current_dir(project)
+        .env_remove("MAVEN_OPTS");
     if let Some(home) = java_home {
         command.env("JAVA_HOME", home);
     }

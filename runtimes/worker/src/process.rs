@@ -18,19 +18,15 @@ use crate::protocol::Reply;
 /// The reply line to request `id`, decoded; garbage, a reply to another request and `ok: false`
 /// are refusals, and the first two quote the line.
 pub(crate) fn decode_reply(line: &str, id: u64) -> Result<Reply, Failure> {
-    let reply: Json = serde_json::from_str(line)
-        .map_err(|err| Failure::Refused(format!("unreadable reply {line:?}: {err}")))?;
+    let reply: Json =
+        serde_json::from_str(line).map_err(|err| Failure::Refused(format!("unreadable reply {line:?}: {err}")))?;
     if reply["id"] != id {
-        return Err(Failure::Refused(format!(
-            "reply {line:?} does not answer request {id}"
-        )));
+        return Err(Failure::Refused(format!("reply {line:?} does not answer request {id}")));
     }
-    let reply: Reply = serde_json::from_value(reply)
-        .map_err(|err| Failure::Refused(format!("unexpected reply {line:?}: {err}")))?;
+    let reply: Reply =
+        serde_json::from_value(reply).map_err(|err| Failure::Refused(format!("unexpected reply {line:?}: {err}")))?;
     if !reply.ok {
-        return Err(Failure::Refused(
-            reply.error.unwrap_or_else(|| "no error text".to_string()),
-        ));
+        return Err(Failure::Refused(reply.error.unwrap_or_else(|| "no error text".to_string())));
     }
     Ok(reply)
 }
@@ -95,8 +91,7 @@ impl Worker {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|err| format!("cannot start {}: {err}", worker.program.display()))?;
-        let (Some(stdin), Some(stdout), Some(stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
             let _ = child.kill();
             let _ = child.wait();
@@ -184,12 +179,7 @@ impl Worker {
         request["id"] = Json::from(id);
         let mut line = request.to_string();
         line.push('\n');
-        if self
-            .stdin
-            .write_all(line.as_bytes())
-            .and_then(|()| self.stdin.flush())
-            .is_err()
-        {
+        if self.stdin.write_all(line.as_bytes()).and_then(|()| self.stdin.flush()).is_err() {
             return Err(self.died());
         }
         Ok(id)
@@ -209,11 +199,7 @@ impl Worker {
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }
-        let stderr = self
-            .stderr
-            .lock()
-            .map(|tail| String::from_utf8_lossy(&tail).into_owned())
-            .unwrap_or_default();
+        let stderr = self.stderr.lock().map(|tail| String::from_utf8_lossy(&tail).into_owned()).unwrap_or_default();
         Failure::Died(format!("{status}; stderr: {}", stderr.trim_end()))
     }
 

@@ -35,10 +35,7 @@ pub fn close(session: &str) -> Json {
 }
 
 pub fn instantiate(session: &str, wasi: &WasiConfig) -> Json {
-    step(
-        session,
-        json!({ "do": "instantiate", "wasi": wasi_json(wasi) }),
-    )
+    step(session, json!({ "do": "instantiate", "wasi": wasi_json(wasi) }))
 }
 
 pub fn run(session: &str, wasi: &WasiConfig) -> Json {
@@ -48,10 +45,7 @@ pub fn run(session: &str, wasi: &WasiConfig) -> Json {
 pub fn call(session: &str, export: &str, args: &[Value], results: &[NumType]) -> Json {
     let args: Vec<Json> = args.iter().map(value_to_wire).collect();
     let results: Vec<&str> = results.iter().map(|ty| ty.name()).collect();
-    step(
-        session,
-        json!({ "do": "call", "export": export, "args": args, "results": results }),
-    )
+    step(session, json!({ "do": "call", "export": export, "args": args, "results": results }))
 }
 
 pub fn memory(session: &str) -> Json {
@@ -76,9 +70,10 @@ fn step(session: &str, step: Json) -> Json {
 }
 
 fn wasi_json(wasi: &WasiConfig) -> Json {
-    let preopen = wasi.preopen.as_ref().map(|preopen| {
-        json!({ "guest": preopen.guest_path, "host": preopen.host_path.to_string_lossy() })
-    });
+    let preopen = wasi
+        .preopen
+        .as_ref()
+        .map(|preopen| json!({ "guest": preopen.guest_path, "host": preopen.host_path.to_string_lossy() }));
     json!({
         "args": wasi.args,
         "env": wasi.env,
@@ -212,12 +207,8 @@ pub fn value_to_wire(value: &Value) -> Json {
 }
 
 pub fn value_from_wire(wire: &WireValue) -> Result<Value, String> {
-    let bits: u64 = wire
-        .bits
-        .parse()
-        .map_err(|_| format!("value bits {:?} are not a number", wire.bits))?;
-    let narrow =
-        || u32::try_from(bits).map_err(|_| format!("{} bits {bits} do not fit 32 bits", wire.ty));
+    let bits: u64 = wire.bits.parse().map_err(|_| format!("value bits {:?} are not a number", wire.bits))?;
+    let narrow = || u32::try_from(bits).map_err(|_| format!("{} bits {bits} do not fit 32 bits", wire.ty));
     Ok(match wire.ty.as_str() {
         "i32" => Value::I32(narrow()? as i32),
         "i64" => Value::I64(bits as i64),
@@ -228,9 +219,7 @@ pub fn value_from_wire(wire: &WireValue) -> Result<Value, String> {
 }
 
 pub fn decode_output(base64: &str) -> Result<Vec<u8>, String> {
-    BASE64
-        .decode(base64)
-        .map_err(|err| format!("captured output is not base64: {err}"))
+    BASE64.decode(base64).map_err(|err| format!("captured output is not base64: {err}"))
 }
 
 #[cfg(test)]
@@ -239,30 +228,20 @@ mod tests {
 
     #[test]
     fn values_round_trip_through_their_bits() {
-        for value in [
-            Value::I32(-1),
-            Value::I64(i64::MIN),
-            Value::F32(-1.5),
-            Value::F64(f64::INFINITY),
-        ] {
+        for value in [Value::I32(-1), Value::I64(i64::MIN), Value::F32(-1.5), Value::F64(f64::INFINITY)] {
             let wire: WireValue = serde_json::from_value(value_to_wire(&value)).unwrap();
             assert_eq!(value_from_wire(&wire), Ok(value));
         }
         let nan = Value::F64(f64::from_bits(0x7ff8_0000_0000_0001));
         let wire: WireValue = serde_json::from_value(value_to_wire(&nan)).unwrap();
-        let Ok(Value::F64(back)) = value_from_wire(&wire) else {
-            panic!()
-        };
+        let Ok(Value::F64(back)) = value_from_wire(&wire) else { panic!() };
         assert_eq!(back.to_bits(), 0x7ff8_0000_0000_0001);
     }
 
     #[test]
     fn i32_bits_are_unsigned() {
         assert_eq!(value_to_wire(&Value::I32(-1))["bits"], "4294967295");
-        let wide = WireValue {
-            ty: "i32".into(),
-            bits: "4294967296".into(),
-        };
+        let wide = WireValue { ty: "i32".into(), bits: "4294967296".into() };
         assert!(value_from_wire(&wide).is_err());
     }
 
@@ -273,13 +252,8 @@ mod tests {
                 "code":null,"message":"unreachable","fromImport":null},"stdout":"aGk=","stderr":""}"#,
         )
         .unwrap();
-        let Some(WireOutcome::Threw(thrown)) = reply.outcome else {
-            panic!("{reply:?}")
-        };
-        assert_eq!(
-            (thrown.phase.as_str(), thrown.name.as_str()),
-            ("call", "RuntimeError")
-        );
+        let Some(WireOutcome::Threw(thrown)) = reply.outcome else { panic!("{reply:?}") };
+        assert_eq!((thrown.phase.as_str(), thrown.name.as_str()), ("call", "RuntimeError"));
         assert_eq!(decode_output(&reply.stdout), Ok(b"hi".to_vec()));
     }
 }

@@ -29,8 +29,20 @@ impl Backend for NoWorker {
 const KINDS: &[&str] =
     &["returned", "bytes", "exited", "trapped", "rejected", "host-error", "crashed", "threw", "Returned", "", "other"];
 const FIELDS: &[&str] = &[
-    "ok", "error", "outcome", "hasInstance", "stdout", "stderr", "stdoutDropped", "stderrDropped", "implicitCalls",
-    "surfaced", "requestedExit", "runtime", "version", "protocol",
+    "ok",
+    "error",
+    "outcome",
+    "hasInstance",
+    "stdout",
+    "stderr",
+    "stdoutDropped",
+    "stderrDropped",
+    "implicitCalls",
+    "surfaced",
+    "requestedExit",
+    "runtime",
+    "version",
+    "protocol",
 ];
 const OUTCOME_FIELDS: &[&str] =
     &["values", "bytes", "code", "trap", "message", "by", "stage", "phase", "name", "fromImport"];
@@ -42,8 +54,27 @@ struct Replies {
 impl Replies {
     fn string(&mut self) -> String {
         let mut edges: Vec<String> = [
-            "", "aGk=", "not base64!", "=", "AAAA", "é", "\u{0}", "-1", "18446744073709551616", "4294967296", "i32",
-            "i64", "f32", "f64", "v128", "runtime", "harness", "Runtime", "call", "RuntimeError", "unreachable",
+            "",
+            "aGk=",
+            "not base64!",
+            "=",
+            "AAAA",
+            "é",
+            "\u{0}",
+            "-1",
+            "18446744073709551616",
+            "4294967296",
+            "i32",
+            "i64",
+            "f32",
+            "f64",
+            "v128",
+            "runtime",
+            "harness",
+            "Runtime",
+            "call",
+            "RuntimeError",
+            "unreachable",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -76,7 +107,11 @@ impl Replies {
             _ => {
                 let mut object = Map::new();
                 for _ in 0..self.rng.usize(0..4) {
-                    let key = if self.rng.bool() { self.rng.choice(OUTCOME_FIELDS).unwrap().to_string() } else { self.string() };
+                    let key = if self.rng.bool() {
+                        self.rng.choice(OUTCOME_FIELDS).unwrap().to_string()
+                    } else {
+                        self.string()
+                    };
                     object.insert(key, self.any(depth + 1));
                 }
                 Json::Object(object)

@@ -32,7 +32,11 @@ impl WorkerRuntime {
     pub fn new(backend: impl Backend) -> WorkerRuntime {
         let sessions_per_worker = backend.sessions_per_worker();
         WorkerRuntime {
-            shared: Arc::new(Shared { backend: Box::new(backend), probe: OnceLock::new(), pool: WorkerPool::new(sessions_per_worker) }),
+            shared: Arc::new(Shared {
+                backend: Box::new(backend),
+                probe: OnceLock::new(),
+                pool: WorkerPool::new(sessions_per_worker),
+            }),
         }
     }
 
@@ -79,11 +83,19 @@ impl Runtime for WorkerRuntime {
                 return Err(compile_error(message));
             }
             Err(other) => {
-                return Err(AdapterError::Other(format!("the {} worker failed while compiling: {other:?}", self.name())))
+                return Err(AdapterError::Other(format!(
+                    "the {} worker failed while compiling: {other:?}",
+                    self.name()
+                )))
             }
         }
         Ok(Arc::new(WorkerModule {
-            inner: Arc::new(ModuleInner { shared: Arc::clone(&self.shared), exports, original, capped: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(ModuleInner {
+                shared: Arc::clone(&self.shared),
+                exports,
+                original,
+                capped: Mutex::new(HashMap::new()),
+            }),
         }))
     }
 }
@@ -135,7 +147,9 @@ impl ModuleInner {
         let ready = match self.shared.backend.prepare(&self.original.wasm, memory_bytes)? {
             Prepared::Unchanged => Ready::Variant(Arc::clone(&self.original)),
             Prepared::Bytes(wasm) => Ready::Variant(Arc::new(Variant::new(wasm))),
-            Prepared::InitialTooLarge { initial_pages, cap_pages } => Ready::InitialTooLarge { initial_pages, cap_pages },
+            Prepared::InitialTooLarge { initial_pages, cap_pages } => {
+                Ready::InitialTooLarge { initial_pages, cap_pages }
+            }
         };
         capped.insert(memory_bytes, ready.clone());
         Ok(ready)

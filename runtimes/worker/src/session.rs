@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use execmodel_contract::{
-    AdapterFailure, Author, BudgetUse, Limits, Outcome, RejectStage, Session, Step, StepResult,
-    TrapKind, Value, WasiConfig,
+    AdapterFailure, Author, BudgetUse, Limits, Outcome, RejectStage, Session, Step, StepResult, TrapKind, Value,
+    WasiConfig,
 };
 use serde_json::Value as Json;
 
@@ -35,11 +35,7 @@ enum State {
     /// Nothing done yet: the first step must be `Instantiate` or `Run`.
     Fresh,
     /// A session exists in the worker; it may hold no instance (e.g. after a link error).
-    Open {
-        worker: Worker,
-        name: String,
-        has_instance: bool,
-    },
+    Open { worker: Worker, name: String, has_instance: bool },
     /// The first step ended before the worker had a session (memory too large, no worker).
     NoInstance,
     /// The worker was killed or died; the instance went with it.
@@ -48,27 +44,17 @@ enum State {
 
 impl WorkerSession {
     pub(crate) fn new(module: Arc<ModuleInner>, limits: Limits) -> WorkerSession {
-        WorkerSession {
-            module,
-            limits,
-            state: State::Fresh,
-        }
+        WorkerSession { module, limits, state: State::Fresh }
     }
 
     fn begin(&mut self, step: &Step, wasi: &WasiConfig, stage: RejectStage) -> StepResult {
         if !matches!(self.state, State::Fresh) {
-            return rejected(
-                stage,
-                "the session already has an instance: instantiate and run only come first",
-            );
+            return rejected(stage, "the session already has an instance: instantiate and run only come first");
         }
         self.state = State::NoInstance;
         let variant = match self.module.prepare(self.limits.memory_bytes) {
             Ok(Ready::Variant(variant)) => variant,
-            Ok(Ready::InitialTooLarge {
-                initial_pages,
-                cap_pages,
-            }) => {
+            Ok(Ready::InitialTooLarge { initial_pages, cap_pages }) => {
                 return rejected(
                     RejectStage::Instantiate,
                     format!(
@@ -77,12 +63,7 @@ impl WorkerSession {
                     ),
                 );
             }
-            Err(err) => {
-                return rejected(
-                    RejectStage::Instantiate,
-                    format!("cannot cap the module's memory: {err}"),
-                )
-            }
+            Err(err) => return rejected(RejectStage::Instantiate, format!("cannot cap the module's memory: {err}")),
         };
         let runtime = self.module.shared.backend.name();
         let mut worker = match self.module.shared.lease() {
@@ -90,9 +71,9 @@ impl WorkerSession {
             Err(err) => return rejected(stage, format!("the {runtime} worker could not start: {err}")),
         };
         let name = next_session_name();
-        let opened = variant.load_into(&mut worker).and_then(|()| {
-            worker.request(protocol::open(&name, &variant.id, &self.limits), CONTROL_TIMEOUT)
-        });
+        let opened = variant
+            .load_into(&mut worker)
+            .and_then(|()| worker.request(protocol::open(&name, &variant.id, &self.limits), CONTROL_TIMEOUT));
         if let Err(failure) = opened {
             if matches!(failure, Failure::Refused(_)) {
                 self.module.shared.pool.give_back(worker);
@@ -103,21 +84,13 @@ impl WorkerSession {
             Step::Run(_) => protocol::run(&name, wasi),
             _ => protocol::instantiate(&name, wasi),
         };
-        self.state = State::Open {
-            worker,
-            name,
-            has_instance: false,
-        };
+        self.state = State::Open { worker, name, has_instance: false };
         self.exchange(request, Wait::Guest, stage)
     }
 
     fn call(&mut self, export: &str, args: &[Value]) -> StepResult {
         let name = match &self.state {
-            State::Open {
-                name,
-                has_instance: true,
-                ..
-            } => name.clone(),
+            State::Open { name, has_instance: true, .. } => name.clone(),
             State::Lost(why) => return rejected(RejectStage::Call, why.clone()),
             _ => return rejected(RejectStage::Call, "there is no instance to call"),
         };
@@ -125,20 +98,12 @@ impl WorkerSession {
             Ok(results) => results,
             Err(why) => return rejected(RejectStage::Call, why),
         };
-        self.exchange(
-            protocol::call(&name, export, args, &results),
-            Wait::Guest,
-            RejectStage::Call,
-        )
+        self.exchange(protocol::call(&name, export, args, &results), Wait::Guest, RejectStage::Call)
     }
 
     fn memory(&mut self, request: impl FnOnce(&str) -> Json) -> StepResult {
         let name = match &self.state {
-            State::Open {
-                name,
-                has_instance: true,
-                ..
-            } => name.clone(),
+            State::Open { name, has_instance: true, .. } => name.clone(),
             State::Lost(why) => return rejected(RejectStage::Call, why.clone()),
             _ => return rejected(RejectStage::Call, "there is no instance"),
         };
@@ -150,18 +115,11 @@ impl WorkerSession {
         let backend = &*self.module.shared.backend;
         let runtime = backend.name();
         let budget = self.limits.budget;
-        let State::Open {
-            worker,
-            has_instance,
-            ..
-        } = &mut self.state
-        else {
+        let State::Open { worker, has_instance, .. } = &mut self.state else {
             return rejected(stage, format!("there is no {runtime} session"));
         };
         let answered = match wait {
-            Wait::Guest => worker
-                .request_within(request, budget)
-                .map(|(reply, used)| (reply, Some(used))),
+            Wait::Guest => worker.request_within(request, budget).map(|(reply, used)| (reply, Some(used))),
             Wait::Control => worker.request(request, CONTROL_TIMEOUT).map(|reply| (reply, None)),
         };
         match answered {
@@ -186,7 +144,8 @@ impl WorkerSession {
             Err(Failure::Timeout(waited)) if wait == Wait::Guest => {
                 // Not the guest's budget: the worker neither answered nor used its CPU time
                 // (blocked, or starved far beyond any load the budget allows for).
-                self.state = State::Lost("the instance is gone: its worker was killed by the harness's timeout".to_string());
+                self.state =
+                    State::Lost("the instance is gone: its worker was killed by the harness's timeout".to_string());
                 std::panic::panic_any(AdapterFailure(format!(
                     "the {runtime} worker neither answered nor spent its CPU budget of {budget:?} within {waited:?} (the harness's wall-clock safety net); it was killed"
                 )))
@@ -210,26 +169,16 @@ impl Session for WorkerSession {
             Step::Run(wasi) => self.begin(step, wasi, RejectStage::Run),
             Step::Call { export, args } => self.call(export, args),
             Step::MemoryPages => self.memory(protocol::memory),
-            Step::WriteMemory { offset, bytes } => {
-                self.memory(|name| protocol::write_memory(name, *offset, bytes))
-            }
-            Step::ReadMemory { offset, len } => {
-                self.memory(|name| protocol::read_memory(name, *offset, *len))
-            }
+            Step::WriteMemory { offset, bytes } => self.memory(|name| protocol::write_memory(name, *offset, bytes)),
+            Step::ReadMemory { offset, len } => self.memory(|name| protocol::read_memory(name, *offset, *len)),
         }
     }
 }
 
 impl Drop for WorkerSession {
     fn drop(&mut self) {
-        if let State::Open {
-            mut worker, name, ..
-        } = std::mem::replace(&mut self.state, State::NoInstance)
-        {
-            if worker
-                .request(protocol::close(&name), CONTROL_TIMEOUT)
-                .is_ok()
-            {
+        if let State::Open { mut worker, name, .. } = std::mem::replace(&mut self.state, State::NoInstance) {
+            if worker.request(protocol::close(&name), CONTROL_TIMEOUT).is_ok() {
                 self.module.shared.pool.give_back(worker);
             }
         }
@@ -241,13 +190,12 @@ pub(crate) fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStag
         Some(outcome) => outcome_from_wire(backend, outcome, stage),
         None => Outcome::harness_reject(stage, "worker protocol error: the reply has no outcome"),
     };
-    let output = protocol::decode_output(&reply.stdout)
-        .and_then(|stdout| Ok((stdout, protocol::decode_output(&reply.stderr)?)));
+    let output =
+        protocol::decode_output(&reply.stdout).and_then(|stdout| Ok((stdout, protocol::decode_output(&reply.stderr)?)));
     match output {
         Ok((stdout, stderr)) => {
-            let mut result = StepResult::new(outcome)
-                .with_output(stdout, stderr)
-                .with_implicit_calls(reply.implicit_calls);
+            let mut result =
+                StepResult::new(outcome).with_output(stdout, stderr).with_implicit_calls(reply.implicit_calls);
             result.stdout_dropped = reply.stdout_dropped;
             result.stderr_dropped = reply.stderr_dropped;
             result.surfaced = reply.surfaced;
@@ -260,21 +208,24 @@ pub(crate) fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStag
 
 fn outcome_from_wire(backend: &dyn Backend, outcome: WireOutcome, stage: RejectStage) -> Outcome {
     match outcome {
-        WireOutcome::Returned { values } => {
-            match values.iter().map(protocol::value_from_wire).collect() {
-                Ok(values) => Outcome::Returned(values),
-                Err(err) => Outcome::harness_reject(stage, format!("worker protocol error: {err}")),
-            }
-        }
+        WireOutcome::Returned { values } => match values.iter().map(protocol::value_from_wire).collect() {
+            Ok(values) => Outcome::Returned(values),
+            Err(err) => Outcome::harness_reject(stage, format!("worker protocol error: {err}")),
+        },
         WireOutcome::Bytes { bytes } => match protocol::decode_bytes(&bytes) {
             Ok(bytes) => Outcome::Bytes(bytes),
             Err(err) => Outcome::harness_reject(stage, format!("worker protocol error: {err}")),
         },
         WireOutcome::Exited { code } => Outcome::Exited(code),
-        WireOutcome::Trapped { trap, message, by } => match TrapKind::ALL.into_iter().find(|kind| kind.as_str() == trap) {
-            Some(kind) => Outcome::Trapped { kind, message, by: by.into() },
-            None => Outcome::harness_reject(stage, format!("worker protocol error: unknown trap kind {trap:?} ({message})")),
-        },
+        WireOutcome::Trapped { trap, message, by } => {
+            match TrapKind::ALL.into_iter().find(|kind| kind.as_str() == trap) {
+                Some(kind) => Outcome::Trapped { kind, message, by: by.into() },
+                None => Outcome::harness_reject(
+                    stage,
+                    format!("worker protocol error: unknown trap kind {trap:?} ({message})"),
+                ),
+            }
+        }
         WireOutcome::Rejected { stage: named, message, by } => {
             Outcome::Rejected { stage: stage_named(&named).unwrap_or(stage), message, by: by.into() }
         }
@@ -285,9 +236,7 @@ fn outcome_from_wire(backend: &dyn Backend, outcome: WireOutcome, stage: RejectS
 }
 
 fn stage_named(name: &str) -> Option<RejectStage> {
-    RejectStage::ALL
-        .into_iter()
-        .find(|stage| stage.as_str() == name)
+    RejectStage::ALL.into_iter().find(|stage| stage.as_str() == name)
 }
 
 /// A failed worker has no contract error to report through `Session::step`; its step reports

@@ -51,6 +51,11 @@ mod tests {
         assert_eq!(reactor.classification.kind, ModuleKind::Reactor);
         assert!(reactor.classification.initialize);
         assert!(command.classification.memory && reactor.classification.memory);
-        assert!(command.warnings.is_empty() && reactor.warnings.is_empty(), "{:?} {:?}", command.warnings, reactor.warnings);
+        assert!(
+            command.warnings.is_empty() && reactor.warnings.is_empty(),
+            "{:?} {:?}",
+            command.warnings,
+            reactor.warnings
+        );
     }
 }

@@ -8,12 +8,13 @@ mod quiet;
 mod sampling;
 mod steps;
 
-
 use anyhow::{anyhow, bail, Context};
 
 use crate::corpus::registry::{self, RuntimeEntry};
 use crate::views::host::Host;
-use crate::views::lifecycle::{duration, LifecycleBench, Measured, RuntimeCost, Settings, StepCost, SCHEMA, SCHEMA_VERSION};
+use crate::views::lifecycle::{
+    duration, LifecycleBench, Measured, RuntimeCost, Settings, StepCost, SCHEMA, SCHEMA_VERSION,
+};
 
 pub use fixtures::Fixtures;
 use steps::Subject;
@@ -73,12 +74,14 @@ pub fn measure(entries: &[&'static RuntimeEntry], settings: Settings) -> anyhow:
             continue;
         }
         cost.version = runtime.version();
-        let subject = Subject::new(runtime).map_err(|why| anyhow!("{}: the bench fixtures do not compile: {why}", entry.name))?;
+        let subject =
+            Subject::new(runtime).map_err(|why| anyhow!("{}: the bench fixtures do not compile: {why}", entry.name))?;
         for measured in Measured::ALL {
-            let durations = sampling::sample(&mut criterion, &settings, entry.name, measured.id(), |iterations, durations| {
-                subject.time(measured, iterations, durations)
-            })
-            .map_err(|why| anyhow!("{} {}: {why}", entry.name, measured.id()))?;
+            let durations =
+                sampling::sample(&mut criterion, &settings, entry.name, measured.id(), |iterations, durations| {
+                    subject.time(measured, iterations, durations)
+                })
+                .map_err(|why| anyhow!("{} {}: {why}", entry.name, measured.id()))?;
             let percentiles = sampling::percentiles(durations)
                 .ok_or_else(|| anyhow!("{} {}: criterion ran no measurement batch", entry.name, measured.id()))?;
             quiet.progress(&format!(

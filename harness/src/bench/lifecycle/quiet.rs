@@ -21,7 +21,8 @@ impl Quiet {
         {
             use std::os::fd::{AsFd, AsRawFd};
             let _ = (std::io::stdout().flush(), std::io::stderr().flush());
-            let saved = [std::io::stdout().as_fd().try_clone_to_owned()?, std::io::stderr().as_fd().try_clone_to_owned()?];
+            let saved =
+                [std::io::stdout().as_fd().try_clone_to_owned()?, std::io::stderr().as_fd().try_clone_to_owned()?];
             for target in [1, 2] {
                 // SAFETY: dup2 on descriptors this process owns; `saved` keeps the originals open.
                 if unsafe { libc::dup2(log.as_raw_fd(), target) } < 0 {

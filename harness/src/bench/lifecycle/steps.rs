@@ -28,7 +28,9 @@ impl Measured {
             Measured::Compile => return None,
             Measured::Instantiate => SessionPlan::each_iteration(Fixture::Command, vec![], instantiate),
             Measured::Start => SessionPlan::each_iteration(Fixture::Command, vec![instantiate], call("_start")),
-            Measured::Initialize => SessionPlan::each_iteration(Fixture::Reactor, vec![instantiate], call("_initialize")),
+            Measured::Initialize => {
+                SessionPlan::each_iteration(Fixture::Reactor, vec![instantiate], call("_initialize"))
+            }
             Measured::Call => SessionPlan {
                 fixture: Fixture::Reactor,
                 setup: vec![instantiate, call("_initialize")],
@@ -146,7 +148,9 @@ fn time_step(session: &mut dyn Session, step: &Step, durations: &mut Vec<u64>) -
 /// Every step of the fixtures completes; `bump` returns one i32.
 fn check(step: &Step, outcome: &Outcome) -> Result<(), String> {
     let fine = match step {
-        Step::Call { export, .. } if export == "bump" => matches!(outcome, Outcome::Returned(values) if matches!(values[..], [Value::I32(_)])),
+        Step::Call { export, .. } if export == "bump" => {
+            matches!(outcome, Outcome::Returned(values) if matches!(values[..], [Value::I32(_)]))
+        }
         _ => matches!(outcome, Outcome::Returned(_) | Outcome::Exited(0)),
     };
     if fine {

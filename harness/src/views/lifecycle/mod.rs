@@ -83,8 +83,14 @@ pub enum Measured {
 }
 
 impl Measured {
-    pub const ALL: [Measured; 6] =
-        [Measured::Compile, Measured::Instantiate, Measured::Start, Measured::Initialize, Measured::Call, Measured::RunCall];
+    pub const ALL: [Measured; 6] = [
+        Measured::Compile,
+        Measured::Instantiate,
+        Measured::Start,
+        Measured::Initialize,
+        Measured::Call,
+        Measured::RunCall,
+    ];
 
     /// The step's name in the table and the JSON document.
     pub fn id(self) -> &'static str {
@@ -113,7 +119,6 @@ impl Measured {
             }
         }
     }
-
 }
 
 impl LifecycleBench {
@@ -122,7 +127,8 @@ impl LifecycleBench {
         let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let value: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-        let schema = (value.get("schema").and_then(|v| v.as_str()), value.get("schema_version").and_then(|v| v.as_u64()));
+        let schema =
+            (value.get("schema").and_then(|v| v.as_str()), value.get("schema_version").and_then(|v| v.as_u64()));
         if schema != (Some(SCHEMA), Some(u64::from(SCHEMA_VERSION))) {
             bail!(
                 "{} is not an {SCHEMA} version {SCHEMA_VERSION} file (found schema {:?}, version {:?}); write one with `execmodel bench lifecycle --json FILE`",
@@ -149,7 +155,8 @@ pub(crate) mod tests {
 
     /// wasmtime measured, wasmer unavailable, node measured out of process.
     pub(crate) fn sample_bench() -> LifecycleBench {
-        let step = |step: &str, median_ns, p95_ns| StepCost { step: step.to_string(), median_ns, p95_ns, samples: 1000 };
+        let step =
+            |step: &str, median_ns, p95_ns| StepCost { step: step.to_string(), median_ns, p95_ns, samples: 1000 };
         LifecycleBench {
             schema: SCHEMA.to_string(),
             schema_version: SCHEMA_VERSION,
@@ -166,7 +173,11 @@ pub(crate) mod tests {
                     embedded: true,
                     note: None,
                     unavailable: None,
-                    steps: vec![step("compile", 2_000_000, 3_000_000), step("instantiate", 20_000, 30_000), step("call", 150, 200)],
+                    steps: vec![
+                        step("compile", 2_000_000, 3_000_000),
+                        step("instantiate", 20_000, 30_000),
+                        step("call", 150, 200),
+                    ],
                 },
                 RuntimeCost {
                     name: "wasmer".to_string(),
@@ -209,7 +220,8 @@ pub(crate) mod tests {
         let wrong_shape = dir.path().join("shape.json");
         std::fs::write(&not_json, "{ nope").expect("write");
         std::fs::write(&other_schema, r#"{"schema":"execmodel-report","schema_version":1}"#).expect("write");
-        std::fs::write(&wrong_shape, r#"{"schema":"execmodel-lifecycle","schema_version":1,"runtimes":7}"#).expect("write");
+        std::fs::write(&wrong_shape, r#"{"schema":"execmodel-lifecycle","schema_version":1,"runtimes":7}"#)
+            .expect("write");
         for path in [&missing, &not_json, &other_schema, &wrong_shape] {
             let message = format!("{:#}", LifecycleBench::read(path).expect_err("must fail"));
             assert!(message.contains(&path.display().to_string()), "{message}");

@@ -69,8 +69,11 @@ pub fn answer(report: &Report) -> Vec<AnswerRow> {
             let cells = columns
                 .iter()
                 .map(|runtime| {
-                    let trials: Vec<&TrialRecord> =
-                        report.trials.iter().filter(|t| &t.runtime == runtime && t.questions.contains(&question.id)).collect();
+                    let trials: Vec<&TrialRecord> = report
+                        .trials
+                        .iter()
+                        .filter(|t| &t.runtime == runtime && t.questions.contains(&question.id))
+                        .collect();
                     cell(report, runtime, &trials)
                 })
                 .collect();
@@ -82,7 +85,12 @@ pub fn answer(report: &Report) -> Vec<AnswerRow> {
 /// The runtimes that have trials in `report`, in its order: a runtime that is not installed
 /// where the report was made has none (unless the run asked for every runtime).
 pub fn columns(report: &Report) -> Vec<String> {
-    report.runtimes.iter().filter(|r| report.trials.iter().any(|t| t.runtime == r.name)).map(|r| r.name.clone()).collect()
+    report
+        .runtimes
+        .iter()
+        .filter(|r| report.trials.iter().any(|t| t.runtime == r.name))
+        .map(|r| r.name.clone())
+        .collect()
 }
 
 /// `(runtime, why)` for each runtime the report names but could not run.
@@ -99,7 +107,9 @@ pub fn not_installed(report: &Report) -> Vec<(&str, &str)> {
 fn cell(report: &Report, runtime: &str, trials: &[&TrialRecord]) -> AnswerCell {
     let ran: Vec<&&TrialRecord> = trials.iter().filter(|t| t.verdict != "ignored").collect();
     let rules: BTreeSet<&str> = ran.iter().map(|t| t.rule.as_str()).collect();
-    let is_stated = |rule: &str| report.rules.get(rule).is_some_and(|info| info.basis != crate::expectations::rules::Basis::Silent.as_str());
+    let is_stated = |rule: &str| {
+        report.rules.get(rule).is_some_and(|info| info.basis != crate::expectations::rules::Basis::Silent.as_str())
+    };
     let mut summaries: Vec<&str> = Vec::new();
     let mut stated_deviation = false;
     let mut deviating = 0;
@@ -119,10 +129,12 @@ fn cell(report: &Report, runtime: &str, trials: &[&TrialRecord]) -> AnswerCell {
     } else if failing > 0 {
         (CellClass::Fails, format!("{failing} trial(s) neither pass nor deviate as recorded: see the matrix"))
     } else if deviating > 0 {
-        let text = if summaries.is_empty() { "differs (no summary recorded)".to_string() } else { summaries.join("; ") };
+        let text =
+            if summaries.is_empty() { "differs (no summary recorded)".to_string() } else { summaries.join("; ") };
         (if stated_deviation { CellClass::Deviates } else { CellClass::Silent }, text)
     } else if rules.iter().any(|rule| is_stated(rule)) {
-        let bases: BTreeSet<&str> = rules.iter().filter_map(|rule| report.rules.get(*rule)).map(|info| info.basis.as_str()).collect();
+        let bases: BTreeSet<&str> =
+            rules.iter().filter_map(|rule| report.rules.get(*rule)).map(|info| info.basis.as_str()).collect();
         let text = if bases.contains("ABI") {
             "as the ABI says"
         } else if bases.contains("wasi-libc") {
@@ -151,7 +163,8 @@ pub fn render_text(report: &Report) -> String {
     for (index, row) in report.answers.iter().enumerate() {
         let _ = writeln!(out, "{} {} — {}", index + 1, row.question, row.ask);
         for cell in &row.cells {
-            let _ = writeln!(out, "  {:width$}  {:10}  {}{}", cell.runtime, cell.class.as_str(), cell.text, counts(cell));
+            let _ =
+                writeln!(out, "  {:width$}  {:10}  {}{}", cell.runtime, cell.class.as_str(), cell.text, counts(cell));
         }
         out.push('\n');
     }
@@ -196,7 +209,9 @@ pub fn render_markdown(report: &Report) -> String {
 
 fn counts(cell: &AnswerCell) -> String {
     match cell.class {
-        CellClass::Deviates | CellClass::Silent if cell.deviating > 0 => format!(" ({} of {} trials)", cell.deviating, cell.trials),
+        CellClass::Deviates | CellClass::Silent if cell.deviating > 0 => {
+            format!(" ({} of {} trials)", cell.deviating, cell.trials)
+        }
         CellClass::NotRun => String::new(),
         _ => format!(" ({} trials)", cell.trials),
     }
@@ -277,7 +292,10 @@ mod tests {
         let cells = &report.answers[0].cells;
         assert_eq!(cells.len(), 2, "a runtime without trials is no column");
         assert_eq!((cells[0].class, cells[0].text.as_str()), (CellClass::Conforms, "as the ABI says"));
-        assert_eq!((cells[1].class, cells[1].text.as_str(), cells[1].deviating), (CellClass::Deviates, "never calls `_initialize`", 2));
+        assert_eq!(
+            (cells[1].class, cells[1].text.as_str(), cells[1].deviating),
+            (CellClass::Deviates, "never calls `_initialize`", 2)
+        );
         let text = render_text(&report);
         assert!(text.contains("not installed here: gone — install it with X"), "{text}");
         assert!(render_markdown(&report).contains("| `q` | ✅ as the ABI says | 🟡 never calls `_initialize` |"));
@@ -297,7 +315,10 @@ mod tests {
         let mut ignored = trial("a", "stated", "ignored", None);
         ignored.message = Some("not expressible by a: no invoke".into());
         let absent = report_of_one(ignored);
-        assert_eq!((absent.answers[0].cells[0].class, absent.answers[0].cells[0].text.as_str()), (CellClass::NotRun, "not expressible by a: no invoke"));
+        assert_eq!(
+            (absent.answers[0].cells[0].class, absent.answers[0].cells[0].text.as_str()),
+            (CellClass::NotRun, "not expressible by a: no invoke")
+        );
     }
 
     fn report_of_one(trial: TrialRecord) -> Report {

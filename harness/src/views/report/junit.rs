@@ -32,7 +32,10 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
         junit.add_test_suite(suite);
     }
     // A runtime that is not installed has no suite: one line says so, and how to install it.
-    let lines: Vec<String> = answers::not_installed(report).iter().map(|(runtime, why)| format!("not installed here: {runtime} — {why}")).collect();
+    let lines: Vec<String> = answers::not_installed(report)
+        .iter()
+        .map(|(runtime, why)| format!("not installed here: {runtime} — {why}"))
+        .collect();
     if !lines.is_empty() {
         let mut note = TestSuite::new("not installed here");
         note.set_system_out(lines.join("\n"));

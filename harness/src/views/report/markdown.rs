@@ -9,7 +9,16 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(
         out,
         "{} — harness {} on {}/{} — {} trials: {} pass, {} known deviation, {} fail, {} error, {} ignored\n",
-        report.generated_at, report.harness_version, report.host.os, report.host.arch, s.total, s.pass, s.deviation, s.fail, s.error, s.ignored
+        report.generated_at,
+        report.harness_version,
+        report.host.os,
+        report.host.arch,
+        s.total,
+        s.pass,
+        s.deviation,
+        s.fail,
+        s.error,
+        s.ignored
     );
     if !report.answers.is_empty() {
         out.push_str(&answers::render_markdown(report));
@@ -19,10 +28,10 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "| runtime | version | pass | deviation | fail | error | ignored |");
     let _ = writeln!(out, "| --- | --- | ---: | ---: | ---: | ---: | ---: |");
     for runtime in report.runtimes.iter().filter(|r| names.contains(&r.name)) {
-        let count = |verdict: &str| {
-            report.trials.iter().filter(|t| t.runtime == runtime.name && t.verdict == verdict).count()
-        };
-        let version = runtime.unavailable.as_deref().map_or(runtime.version.clone(), |why| format!("unavailable: {why}"));
+        let count =
+            |verdict: &str| report.trials.iter().filter(|t| t.runtime == runtime.name && t.verdict == verdict).count();
+        let version =
+            runtime.unavailable.as_deref().map_or(runtime.version.clone(), |why| format!("unavailable: {why}"));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",

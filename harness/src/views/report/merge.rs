@@ -11,12 +11,14 @@ use super::{Report, Summary};
 /// Merge every part of one split run. `parts` are the files' paths and their contents, in any order.
 pub fn merge(parts: &[(PathBuf, Report)]) -> anyhow::Result<Report> {
     let Some((first_path, first)) = parts.first() else { bail!("no parts to merge") };
-    let parted = |path: &Path, report: &Report| match report.partition {
+    let parted = |path: &Path, report: &Report| {
+        match report.partition {
         Some(info) => Ok(info),
         None => Err(anyhow::anyhow!(
             "{} is a whole run's report, not a part of one (it has no `partition`); merge takes the files written by `report --partition K/N`",
             path.display()
         )),
+    }
     };
     let first_info = parted(first_path, first)?;
     let count = first_info.part.count;
@@ -70,8 +72,12 @@ pub fn merge(parts: &[(PathBuf, Report)]) -> anyhow::Result<Report> {
 
     // Part K holds whole-run positions K-1, K-1+N, K-1+2N, ...: deal them back in turn.
     let mut parts_trials: Vec<_> = given.iter().map(|(_, report)| report.trials.iter()).collect();
-    let trials: Vec<_> = (0..whole_total).filter_map(|position| parts_trials[position % count].next().cloned()).collect();
-    let mut summary = Summary { wall_time_ms: given.iter().map(|(_, r)| r.summary.wall_time_ms).fold(0.0, f64::max), ..Summary::default() };
+    let trials: Vec<_> =
+        (0..whole_total).filter_map(|position| parts_trials[position % count].next().cloned()).collect();
+    let mut summary = Summary {
+        wall_time_ms: given.iter().map(|(_, r)| r.summary.wall_time_ms).fold(0.0, f64::max),
+        ..Summary::default()
+    };
     for trial in &trials {
         summary.add(&trial.verdict);
     }
@@ -92,13 +98,14 @@ pub fn merge(parts: &[(PathBuf, Report)]) -> anyhow::Result<Report> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::matrix::{self, Options};
     use crate::corpus::registry;
     use crate::expectations::suite::Suite;
     use crate::trials::{Partition, Plan};
+    use crate::views::matrix::{self, Options};
 
     fn run(plan: &Plan, partition: Option<Partition>) -> Report {
-        let options = Options { jobs: 2, filter: Some("wat/exit"), partition, all_runtimes: false, progress: &|_, _, _| {} };
+        let options =
+            Options { jobs: 2, filter: Some("wat/exit"), partition, all_runtimes: false, progress: &|_, _, _| {} };
         Report::from_run(plan, &matrix::run(plan, &options))
     }
 
@@ -113,21 +120,31 @@ mod tests {
             .trials
             .iter()
             .map(|trial| {
-                let steps: Vec<_> = trial.steps.iter().map(|step| (&step.step, &step.expected, &step.deviation, &step.observed)).collect();
+                let steps: Vec<_> = trial
+                    .steps
+                    .iter()
+                    .map(|step| (&step.step, &step.expected, &step.deviation, &step.observed))
+                    .collect();
                 format!("{} {} {:?} {:?}", trial.name, trial.verdict, trial.message, steps)
             })
             .collect()
     }
 
     fn parts(plan: &Plan, count: usize) -> Vec<(PathBuf, Report)> {
-        (1..=count).map(|index| (PathBuf::from(format!("part{index}.json")), run(plan, Some(Partition { index, count })))).collect()
+        (1..=count)
+            .map(|index| (PathBuf::from(format!("part{index}.json")), run(plan, Some(Partition { index, count }))))
+            .collect()
     }
 
     #[test]
     fn uneven_parts_merged_equal_the_whole_run() {
         let plan = plan();
         let whole = run(&plan, None);
-        assert!(whole.trials.len() > 5 && whole.trials.len() % 5 != 0, "{} trials: pick a filter that splits unevenly", whole.trials.len());
+        assert!(
+            whole.trials.len() > 5 && whole.trials.len() % 5 != 0,
+            "{} trials: pick a filter that splits unevenly",
+            whole.trials.len()
+        );
         let mut parts = parts(&plan, 5);
         parts.reverse();
         let merged = merge(&parts).unwrap();

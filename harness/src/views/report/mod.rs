@@ -238,7 +238,11 @@ impl Report {
             .ids()
             .filter_map(|id| plan.suite.rules.get(id).map(|rule| (id, rule)))
             .map(|(id, rule)| {
-                let info = RuleInfo { basis: rule.basis.as_str().to_string(), text: rule.text.clone(), source: rule.source.clone() };
+                let info = RuleInfo {
+                    basis: rule.basis.as_str().to_string(),
+                    text: rule.text.clone(),
+                    source: rule.source.clone(),
+                };
                 (id.to_string(), info)
             })
             .collect();
@@ -324,7 +328,8 @@ impl Report {
             }
         }
         for trial in &mut self.trials {
-            trial.questions = by_scenario.get(&(trial.module.as_str(), trial.scenario.as_str())).cloned().unwrap_or_default();
+            trial.questions =
+                by_scenario.get(&(trial.module.as_str(), trial.scenario.as_str())).cloned().unwrap_or_default();
         }
         self.questions = questions.list.iter().map(|q| QuestionInfo { id: q.id.clone(), ask: q.ask.clone() }).collect();
         self.answers = answers::answer(self);
@@ -334,7 +339,8 @@ impl Report {
         let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let value: serde_json::Value =
             serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))?;
-        let schema = (value.get("schema").and_then(|v| v.as_str()), value.get("schema_version").and_then(|v| v.as_u64()));
+        let schema =
+            (value.get("schema").and_then(|v| v.as_str()), value.get("schema_version").and_then(|v| v.as_u64()));
         if schema != (Some(SCHEMA), Some(u64::from(SCHEMA_VERSION))) {
             anyhow::bail!(
                 "{} is not an {SCHEMA} version {SCHEMA_VERSION} file (found schema {:?}, version {:?})",
@@ -354,7 +360,10 @@ impl Report {
         let files = [
             ("report.json", json.clone()),
             ("report.md", markdown::render(self)),
-            ("index.html", html::render(&json, &self.lifecycle.as_ref().map(lifecycle::render_html_section).unwrap_or_default())),
+            (
+                "index.html",
+                html::render(&json, &self.lifecycle.as_ref().map(lifecycle::render_html_section).unwrap_or_default()),
+            ),
             ("junit.xml", junit::render(self)?),
         ];
         for (name, contents) in files {
@@ -364,7 +373,9 @@ impl Report {
             std::io::Write::write_all(&mut temporary, contents.as_bytes())?;
             // Temporary files are private; a published report is for everyone to read.
             #[cfg(unix)]
-            temporary.as_file().set_permissions(<fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644))?;
+            temporary
+                .as_file()
+                .set_permissions(<fs::Permissions as std::os::unix::fs::PermissionsExt>::from_mode(0o644))?;
             temporary.persist(&target).with_context(|| format!("writing {}", target.display()))?;
         }
         Ok(())

@@ -81,7 +81,10 @@ impl Expectations {
                 if test.action.is_none() && test.expected.is_none() {
                     bail!("{file}: suite `{}`, test `{}`: give `action` and/or `expected`", suite.name, test.name);
                 }
-                let expectation = Expectation { skip: test.action == Some(Action::Skip), expected_fail: test.expected == Some(Expected::Fail) };
+                let expectation = Expectation {
+                    skip: test.action == Some(Action::Skip),
+                    expected_fail: test.expected == Some(Expected::Fail),
+                };
                 tests.insert(test.name, expectation);
             }
         }
@@ -108,7 +111,11 @@ mod tests {
 
     #[test]
     fn bad_files_name_the_file_and_line() {
-        let err = Expectations::parse("e.toml", "[[suite]]\nname = \"S\"\n[[suite.test]]\nname = \"a\"\naction = \"ignore\"\n").unwrap_err();
+        let err = Expectations::parse(
+            "e.toml",
+            "[[suite]]\nname = \"S\"\n[[suite.test]]\nname = \"a\"\naction = \"ignore\"\n",
+        )
+        .unwrap_err();
         assert!(err.to_string().starts_with("e.toml:5: "), "{err}");
         let err = Expectations::parse("e.toml", "[[suite]]\nname = \"S\"\n[[suite.test]]\nname = \"a\"\n").unwrap_err();
         assert!(err.to_string().contains("give `action` and/or `expected`"), "{err}");

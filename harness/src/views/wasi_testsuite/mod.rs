@@ -46,7 +46,12 @@ impl SuiteRun {
 
 /// Finds the tests under `checkout` and runs them on each of `entries` that is installed, with
 /// that runtime's expectation file if `expectations` has one, telling stderr how far it is.
-pub fn run(checkout: &Path, entries: &[&'static RuntimeEntry], limits: Limits, expectations: &BTreeMap<String, Expectations>) -> Result<SuiteRun> {
+pub fn run(
+    checkout: &Path,
+    entries: &[&'static RuntimeEntry],
+    limits: Limits,
+    expectations: &BTreeMap<String, Expectations>,
+) -> Result<SuiteRun> {
     if let Some(name) = expectations.keys().find(|name| !entries.iter().any(|e| e.name == name.as_str())) {
         bail!("an expectation file is given for `{name}`, which is not among the runtimes of this run");
     }
@@ -73,7 +78,14 @@ pub fn run(checkout: &Path, entries: &[&'static RuntimeEntry], limits: Limits, e
         }));
     }
     let expectations = expectations.iter().map(|(name, file)| (name.clone(), file.file.clone())).collect();
-    Ok(SuiteRun { checkout: checkout.display().to_string(), started, finished: Utc::now(), runtimes, not_installed, expectations })
+    Ok(SuiteRun {
+        checkout: checkout.display().to_string(),
+        started,
+        finished: Utc::now(),
+        runtimes,
+        not_installed,
+        expectations,
+    })
 }
 
 pub fn render_text(run: &SuiteRun) -> String {
@@ -94,7 +106,11 @@ pub fn render_text(run: &SuiteRun) -> String {
             result.duration().as_secs_f64(),
             per_test.as_secs_f64() * 1000.0,
             match run.expectations.get(&result.runtime) {
-                Some(file) => format!("  {} xfail, {} xpass by {file}", result.count(Verdict::XFail), result.count(Verdict::XPass)),
+                Some(file) => format!(
+                    "  {} xfail, {} xpass by {file}",
+                    result.count(Verdict::XFail),
+                    result.count(Verdict::XPass)
+                ),
                 None => String::new(),
             },
         ));
@@ -154,7 +170,8 @@ pub fn render_text(run: &SuiteRun) -> String {
 pub fn read_expectation_files(given: &[String]) -> Result<BTreeMap<String, Expectations>> {
     let mut files = BTreeMap::new();
     for one in given {
-        let (runtime, file) = one.split_once('=').with_context(|| format!("--expectations {one}: give RUNTIME=FILE"))?;
+        let (runtime, file) =
+            one.split_once('=').with_context(|| format!("--expectations {one}: give RUNTIME=FILE"))?;
         files.insert(runtime.to_string(), Expectations::read(Path::new(file))?);
     }
     Ok(files)

@@ -7,7 +7,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use execmodel_contract::{panic_message, AdapterFailure, Author, Limits, Outcome, Preopen, Step, StepResult, WasiConfig};
+use execmodel_contract::{
+    panic_message, AdapterFailure, Author, Limits, Outcome, Preopen, Step, StepResult, WasiConfig,
+};
 
 use super::expectations::Expectations;
 use super::spec::{Plan, Test, TestDir};
@@ -110,7 +112,9 @@ pub fn run_on(
         let mut tests = Vec::new();
         for test in &dir.tests {
             let result = match expectations {
-                Some(file) => with_expectation(file, &dir.name, run_test(slot, test, limits, file.of(&dir.name, &test.name).skip)),
+                Some(file) => {
+                    with_expectation(file, &dir.name, run_test(slot, test, limits, file.of(&dir.name, &test.name).skip))
+                }
                 None => run_test(slot, test, limits, false),
             };
             progress(&result);
@@ -125,7 +129,9 @@ fn run_test(slot: &RuntimeSlot, test: &Test, limits: Limits, skipped_by_expectat
     let started = Instant::now();
     let (verdict, failures) = match &test.plan {
         Err(skip) => (Verdict::Skip, vec![format!("skipped by the harness: {}", skip.0)]),
-        Ok(_) if skipped_by_expectation => (Verdict::Skip, vec!["skipped by the runtime's expectation file".to_string()]),
+        Ok(_) if skipped_by_expectation => {
+            (Verdict::Skip, vec!["skipped by the runtime's expectation file".to_string()])
+        }
         Ok(plan) => match check(slot, test, plan, limits) {
             Ok(failures) if failures.is_empty() => (Verdict::Pass, failures),
             Ok(failures) => (Verdict::Fail, failures),
@@ -152,7 +158,10 @@ fn with_expectation(file: &Expectations, suite: &str, mut result: TestResult) ->
 fn check(slot: &RuntimeSlot, test: &Test, plan: &Plan, limits: Limits) -> Result<Vec<String>> {
     let bytes = fs::read(&test.wasm).with_context(|| format!("reading {}", test.wasm.display()))?;
     // The guest may write into its preopen: it gets a copy, so the checkout stays as it was.
-    let sandbox = tempfile::Builder::new().prefix("execmodel-wasi-testsuite-").tempdir().context("creating a temporary directory")?;
+    let sandbox = tempfile::Builder::new()
+        .prefix("execmodel-wasi-testsuite-")
+        .tempdir()
+        .context("creating a temporary directory")?;
     let preopen = match &plan.preopen {
         Some((source, guest_path)) => {
             let copy = sandbox.path().join(source.file_name().unwrap_or_default());
@@ -172,13 +181,24 @@ fn check(slot: &RuntimeSlot, test: &Test, plan: &Plan, limits: Limits) -> Result
     let compiled = match catch_unwind(AssertUnwindSafe(|| runtime.compile(&bytes))) {
         Ok(Ok(compiled)) => compiled,
         Ok(Err(err)) => return Ok(vec![format!("not compiled (runtime): {err}")]),
-        Err(panic) => return Ok(vec![format!("crashed (runtime): {} panicked while compiling: {}", slot.name(), panic_message(&*panic))]),
+        Err(panic) => {
+            return Ok(vec![format!(
+                "crashed (runtime): {} panicked while compiling: {}",
+                slot.name(),
+                panic_message(&*panic)
+            )])
+        }
     };
     let mut session = compiled.session(limits);
     let result = match catch_unwind(AssertUnwindSafe(|| session.step(&Step::Run(wasi)))) {
         Ok(result) => result,
-        Err(panic) if panic.is::<AdapterFailure>() => anyhow::bail!("the {} adapter could not run the test: {}", slot.name(), panic_message(&*panic)),
-        Err(panic) => StepResult::new(Outcome::crashed(format!("{} panicked: {}", slot.name(), panic_message(&*panic)), Author::Runtime)),
+        Err(panic) if panic.is::<AdapterFailure>() => {
+            anyhow::bail!("the {} adapter could not run the test: {}", slot.name(), panic_message(&*panic))
+        }
+        Err(panic) => StepResult::new(Outcome::crashed(
+            format!("{} panicked: {}", slot.name(), panic_message(&*panic)),
+            Author::Runtime,
+        )),
     };
     Ok(judge(plan, &result))
 }
@@ -198,15 +218,23 @@ pub fn judge(plan: &Plan, result: &StepResult) -> Vec<String> {
         Some(code) => failures.push(format!("exit code: expected {}, got {code}", plan.exit_code)),
         None => {
             let by = result.outcome.message().map_or("runtime", |(_, by)| by.as_str());
-            let message = result.outcome.message().map(|(m, _)| format!(": {}", execmodel_contract::first_line(m))).unwrap_or_default();
-            failures.push(format!("exit code: expected {}, got no exit: {} ({by}){message}", plan.exit_code, result.outcome));
+            let message = result
+                .outcome
+                .message()
+                .map(|(m, _)| format!(": {}", execmodel_contract::first_line(m)))
+                .unwrap_or_default();
+            failures.push(format!(
+                "exit code: expected {}, got no exit: {} ({by}){message}",
+                plan.exit_code, result.outcome
+            ));
         }
     }
     // What the guest said on stderr usually explains a wrong exit (a Rust test's panic message).
     if !failures.is_empty() && plan.stderr.is_none() && !result.stderr.is_empty() {
         failures.push(format!("the guest's stderr: {:?}", truncate(&String::from_utf8_lossy(&result.stderr), 300)));
     }
-    for (stream, expected, got) in [("stdout", &plan.stdout, &result.stdout), ("stderr", &plan.stderr, &result.stderr)] {
+    for (stream, expected, got) in [("stdout", &plan.stdout, &result.stdout), ("stderr", &plan.stderr, &result.stderr)]
+    {
         if let Some(expected) = expected {
             let got = String::from_utf8_lossy(got);
             let head: String = got.chars().take(expected.chars().count()).collect();

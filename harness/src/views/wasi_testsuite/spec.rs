@@ -57,7 +57,10 @@ pub fn discover(root: &Path) -> Result<Vec<TestDir>> {
     let mut dirs = Vec::new();
     collect(root, root, &mut dirs)?;
     if dirs.is_empty() {
-        bail!("no *.wasm tests under {}: wasi-testsuite keeps its built tests on the `prod/testsuite-base` branch", root.display());
+        bail!(
+            "no *.wasm tests under {}: wasi-testsuite keeps its built tests on the `prod/testsuite-base` branch",
+            root.display()
+        );
     }
     Ok(dirs)
 }
@@ -69,7 +72,8 @@ fn collect(root: &Path, dir: &Path, found: &mut Vec<TestDir>) -> Result<()> {
         .collect::<std::io::Result<_>>()
         .with_context(|| format!("reading {}", dir.display()))?;
     entries.sort();
-    let wasm: Vec<&PathBuf> = entries.iter().filter(|p| p.extension().is_some_and(|e| e == "wasm") && p.is_file()).collect();
+    let wasm: Vec<&PathBuf> =
+        entries.iter().filter(|p| p.extension().is_some_and(|e| e == "wasm") && p.is_file()).collect();
     if !wasm.is_empty() {
         found.push(read_dir_of_tests(root, dir, &wasm)?);
     }
@@ -130,7 +134,8 @@ pub fn read_plan(wasm: &Path) -> Result<Result<Plan, Skip>> {
         return Ok(Ok(Plan::default()));
     }
     let value = read_json(&json)?;
-    let object = value.as_object().with_context(|| format!("{}: the specification must be a JSON object", json.display()))?;
+    let object =
+        value.as_object().with_context(|| format!("{}: the specification must be a JSON object", json.display()))?;
     let folder = wasm.parent().unwrap_or(Path::new("."));
     if object.contains_key("operations") {
         operations_plan(&json, folder, object)
@@ -141,9 +146,8 @@ pub fn read_plan(wasm: &Path) -> Result<Result<Plan, Skip>> {
 
 fn read_json(path: &Path) -> Result<Value> {
     let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).map_err(|err| {
-        anyhow::anyhow!("{}:{}:{}: not valid JSON: {err}", path.display(), err.line(), err.column())
-    })
+    serde_json::from_str(&text)
+        .map_err(|err| anyhow::anyhow!("{}:{}:{}: not valid JSON: {err}", path.display(), err.line(), err.column()))
 }
 
 const FLAT_KEYS: &[&str] = &["args", "env", "root", "dirs", "stdin", "exit_code", "stdout", "stderr"];
@@ -179,14 +183,20 @@ fn operations_plan(json: &Path, folder: &Path, object: &Map<String, Value>) -> R
     let at = |key: &str| format!("{}: `{key}`", json.display());
     let proposals = strings(object.get("proposals"), || at("proposals"))?;
     if !proposals.is_empty() {
-        return Ok(Err(Skip(format!("needs the {} proposal(s), which preview1 runs do not enable", proposals.join(", ")))));
+        return Ok(Err(Skip(format!(
+            "needs the {} proposal(s), which preview1 runs do not enable",
+            proposals.join(", ")
+        ))));
     }
     if let Some(world) = object.get("world").and_then(Value::as_str) {
         if world != "wasi:cli/command" {
             return Ok(Err(Skip(format!("world {world}: only commands run here"))));
         }
     }
-    let operations = object.get("operations").and_then(Value::as_array).with_context(|| format!("{}: `operations` must be a list", json.display()))?;
+    let operations = object
+        .get("operations")
+        .and_then(Value::as_array)
+        .with_context(|| format!("{}: `operations` must be a list", json.display()))?;
     let mut plan = Plan::default();
     let (mut runs, mut waits) = (0, 0);
     for (index, operation) in operations.iter().enumerate() {
@@ -219,11 +229,17 @@ fn operations_plan(json: &Path, folder: &Path, object: &Map<String, Value>) -> R
                 let payload = optional_string(operation.get("payload"), || at("payload"))?.unwrap_or_default();
                 plan.stdin.extend_from_slice(payload.as_bytes());
             }
-            other => return Ok(Err(Skip(format!("operation `{other}` needs a live process; this harness runs commands to completion")))),
+            other => {
+                return Ok(Err(Skip(format!(
+                    "operation `{other}` needs a live process; this harness runs commands to completion"
+                ))))
+            }
         }
     }
     if runs != 1 || waits != 1 {
-        return Ok(Err(Skip(format!("{runs} run and {waits} wait operations; this harness runs one command per test"))));
+        return Ok(Err(Skip(format!(
+            "{runs} run and {waits} wait operations; this harness runs one command per test"
+        ))));
     }
     Ok(Ok(plan))
 }
@@ -241,7 +257,9 @@ fn strings(value: Option<&Value>, at: impl Fn() -> String) -> Result<Vec<String>
         None | Some(Value::Null) => Ok(Vec::new()),
         Some(Value::Array(items)) => items
             .iter()
-            .map(|item| item.as_str().map(str::to_string).with_context(|| format!("{} must be a list of strings", at())))
+            .map(|item| {
+                item.as_str().map(str::to_string).with_context(|| format!("{} must be a list of strings", at()))
+            })
             .collect(),
         Some(_) => bail!("{} must be a list of strings", at()),
     }
@@ -290,7 +308,9 @@ mod tests {
     fn the_flat_form_and_its_defaults() {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("fs-tests.dir")).unwrap();
-        let plan = plan_of(dir.path(), r#"{"args": ["a"], "env": {"K": "v"}, "root": "fs-tests.dir", "stdout": "hi"}"#).unwrap().unwrap();
+        let plan = plan_of(dir.path(), r#"{"args": ["a"], "env": {"K": "v"}, "root": "fs-tests.dir", "stdout": "hi"}"#)
+            .unwrap()
+            .unwrap();
         assert_eq!(plan.args, ["a"]);
         assert_eq!(plan.env, [("K".to_string(), "v".to_string())]);
         assert_eq!(plan.preopen, Some((dir.path().join("fs-tests.dir"), "/".to_string())));
@@ -304,9 +324,13 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!((plan.args, plan.stdout.as_deref(), plan.exit_code), (vec!["x".to_string()], Some("out"), 3));
-        let skip = plan_of(dir.path(), r#"{"operations": [{"type": "run"}, {"type": "connect"}, {"type": "wait"}]}"#).unwrap().unwrap_err();
+        let skip = plan_of(dir.path(), r#"{"operations": [{"type": "run"}, {"type": "connect"}, {"type": "wait"}]}"#)
+            .unwrap()
+            .unwrap_err();
         assert!(skip.0.contains("connect"), "{skip:?}");
-        let skip = plan_of(dir.path(), r#"{"proposals": ["http"], "operations": [{"type": "run"}, {"type": "wait"}]}"#).unwrap().unwrap_err();
+        let skip = plan_of(dir.path(), r#"{"proposals": ["http"], "operations": [{"type": "run"}, {"type": "wait"}]}"#)
+            .unwrap()
+            .unwrap_err();
         assert!(skip.0.contains("http"), "{skip:?}");
     }
 

@@ -21,7 +21,8 @@ fn the_fixture_passes_on_the_embedded_runtimes_and_its_network_test_is_skipped()
     let run = run(&fixture(), &embedded(), Limits::default(), &Default::default()).unwrap();
     assert_eq!(run.runtimes.len(), 2);
     for result in &run.runtimes {
-        let expected = [("command_echo", "pass"), ("exit_code", "pass"), ("needs_sockets", "skip"), ("stdin_preopen", "pass")];
+        let expected =
+            [("command_echo", "pass"), ("exit_code", "pass"), ("needs_sockets", "skip"), ("stdin_preopen", "pass")];
         let expected: Vec<_> = expected.iter().map(|(n, v)| (n.to_string(), *v)).collect();
         assert_eq!(outcomes(result), expected, "{}: {:#?}", result.runtime, result.dirs);
     }
@@ -36,7 +37,11 @@ fn the_fixture_passes_on_the_embedded_runtimes_and_its_network_test_is_skipped()
 fn a_wrong_expectation_fails_with_what_was_expected_and_what_came() {
     let dir = tempfile::tempdir().unwrap();
     fs::copy(fixture().join("exit_code.wasm"), dir.path().join("exit_code.wasm")).unwrap();
-    fs::write(dir.path().join("exit_code.json"), r#"{"env": {"EXIT_CODE": "7"}, "exit_code": 8, "stdout": "argv[0]=exit"}"#).unwrap();
+    fs::write(
+        dir.path().join("exit_code.json"),
+        r#"{"env": {"EXIT_CODE": "7"}, "exit_code": 8, "stdout": "argv[0]=exit"}"#,
+    )
+    .unwrap();
     fs::write(dir.path().join("left.cleanup"), "from an earlier run").unwrap();
     let run = run(dir.path(), &embedded()[..1], Limits::default(), &Default::default()).unwrap();
     let test = &run.runtimes[0].dirs[0].tests[0];
@@ -52,7 +57,10 @@ fn the_results_file_has_the_official_runners_shape() {
     let json = results_json(&run);
     let entry = &json["results"][0];
     assert_eq!(entry["runtime"]["name"], "wasmtime");
-    assert_eq!((entry["passed"].as_u64(), entry["failed"].as_u64(), entry["skipped"].as_u64()), (Some(3), Some(0), Some(1)));
+    assert_eq!(
+        (entry["passed"].as_u64(), entry["failed"].as_u64(), entry["skipped"].as_u64()),
+        (Some(3), Some(0), Some(1))
+    );
     assert_eq!(entry["tests"][2]["outcome"], "skip");
     assert_eq!(entry["tests"][2]["executed"], false);
     assert!(json["execution"]["start_timestamp"].as_str().unwrap().ends_with('Z'));
@@ -75,7 +83,8 @@ fn an_expectation_file_turns_failures_into_xfail_and_stale_entries_into_xpass() 
     }
     let file = "[[suite]]\nname = \"S\"\n[[suite.test]]\nname = \"right\"\nexpected = \"fail\"\n\
                 [[suite.test]]\nname = \"skipped\"\naction = \"skip\"\n[[suite.test]]\nname = \"wrong\"\nexpected = \"fail\"\n";
-    let expectations = [("wasmtime".to_string(), Expectations::parse("wasmtime.toml", file).unwrap())].into_iter().collect();
+    let expectations =
+        [("wasmtime".to_string(), Expectations::parse("wasmtime.toml", file).unwrap())].into_iter().collect();
     let run = run(dir.path(), &embedded(), Limits::default(), &expectations).unwrap();
     let verdicts = |i: usize| outcomes(&run.runtimes[i]).into_iter().map(|(_, v)| v).collect::<Vec<_>>();
     assert_eq!(verdicts(0), ["xpass", "skip", "xfail"], "the file is wasmtime's");

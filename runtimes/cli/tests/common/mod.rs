@@ -11,13 +11,8 @@ use execmodel_contract::{Limits, Preopen, Runtime, Step, StepResult, Value, Wasi
 /// `.ci/install-cli-runtimes` has put it on PATH). A named runtime that is absent fails the tests.
 pub fn runtimes_under_test() -> Vec<Arc<dyn Runtime>> {
     let extra = std::env::var("EXECMODEL_CLI_TEST_RUNTIMES").unwrap_or_default();
-    let names = std::iter::once("node-wasi".to_string()).chain(
-        extra
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(String::from),
-    );
+    let names = std::iter::once("node-wasi".to_string())
+        .chain(extra.split(',').map(str::trim).filter(|n| !n.is_empty()).map(String::from));
     names
         .map(|name| {
             let name: &'static str = Box::leak(name.into_boxed_str());
@@ -68,52 +63,30 @@ pub fn command(body: &str) -> Vec<u8> {
 }
 
 pub fn wasi(args: &[&str]) -> WasiConfig {
-    WasiConfig {
-        args: args.iter().map(|a| a.to_string()).collect(),
-        ..WasiConfig::default()
-    }
+    WasiConfig { args: args.iter().map(|a| a.to_string()).collect(), ..WasiConfig::default() }
 }
 
 pub fn limits() -> Limits {
-    Limits {
-        budget: Duration::from_secs(10),
-        ..Limits::default()
-    }
+    Limits { budget: Duration::from_secs(10), ..Limits::default() }
 }
 
 /// One `run` step on a fresh session.
-pub fn run(
-    runtime: &Arc<dyn Runtime>,
-    wasm: &[u8],
-    config: WasiConfig,
-    limits: Limits,
-) -> StepResult {
+pub fn run(runtime: &Arc<dyn Runtime>, wasm: &[u8], config: WasiConfig, limits: Limits) -> StepResult {
     let compiled = runtime.compile(wasm).expect("compile");
     compiled.session(limits).step(&Step::Run(config))
 }
 
 /// `instantiate` then one `call`.
-pub fn invoke(
-    runtime: &Arc<dyn Runtime>,
-    wasm: &[u8],
-    export: &str,
-    args: &[Value],
-) -> (StepResult, StepResult) {
+pub fn invoke(runtime: &Arc<dyn Runtime>, wasm: &[u8], export: &str, args: &[Value]) -> (StepResult, StepResult) {
     let compiled = runtime.compile(wasm).expect("compile");
     let mut session = compiled.session(limits());
     let instantiated = session.step(&Step::Instantiate(wasi(&["m.wasm"])));
-    let called = session.step(&Step::Call {
-        export: export.to_string(),
-        args: args.to_vec(),
-    });
+    let called = session.step(&Step::Call { export: export.to_string(), args: args.to_vec() });
     (instantiated, called)
 }
 
 pub fn preopen(dir: &std::path::Path, guest: &str) -> Option<Preopen> {
-    Some(Preopen {
-        host_path: dir.to_path_buf(),
-        guest_path: guest.to_string(),
-    })
+    Some(Preopen { host_path: dir.to_path_buf(), guest_path: guest.to_string() })
 }
 
 pub fn text(bytes: &[u8]) -> String {

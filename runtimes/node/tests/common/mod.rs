@@ -6,9 +6,7 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use execmodel_contract::{
-    CompiledModule, Limits, Outcome, Runtime, Session, Step, StepResult, Value, WasiConfig,
-};
+use execmodel_contract::{CompiledModule, Limits, Outcome, Runtime, Session, Step, StepResult, Value, WasiConfig};
 use execmodel_node::NodeRuntime;
 
 pub fn node() -> &'static NodeRuntime {
@@ -40,9 +38,7 @@ const PRELUDE: &str = r#"
 
 /// A module with the WASI prelude, an exported memory and `body`.
 pub fn wasi_module(body: &str) -> Vec<u8> {
-    wat(&format!(
-        "(module {PRELUDE} (memory (export \"memory\") 1) {body})"
-    ))
+    wat(&format!("(module {PRELUDE} (memory (export \"memory\") 1) {body})"))
 }
 
 pub fn wat(text: &str) -> Vec<u8> {
@@ -68,17 +64,11 @@ pub fn session_with(wasm: &[u8], limits: Limits) -> Box<dyn Session> {
 }
 
 pub fn short_budget() -> Limits {
-    Limits {
-        budget: Duration::from_millis(300),
-        ..Limits::default()
-    }
+    Limits { budget: Duration::from_millis(300), ..Limits::default() }
 }
 
 pub fn wasi() -> WasiConfig {
-    WasiConfig {
-        args: vec!["test.wasm".to_string()],
-        ..WasiConfig::default()
-    }
+    WasiConfig { args: vec!["test.wasm".to_string()], ..WasiConfig::default() }
 }
 
 pub fn instantiate() -> Step {
@@ -90,10 +80,7 @@ pub fn run() -> Step {
 }
 
 pub fn call(export: &str, args: &[Value]) -> Step {
-    Step::Call {
-        export: export.to_string(),
-        args: args.to_vec(),
-    }
+    Step::Call { export: export.to_string(), args: args.to_vec() }
 }
 
 /// The step's outcome in the expectation-file syntax, with its output.
@@ -112,24 +99,14 @@ pub fn outcome(session: &mut dyn Session, step: &Step) -> Outcome {
 
 pub fn assert_outcome(session: &mut dyn Session, step: &Step, expected: &str) -> StepResult {
     let result = session.step(step);
-    assert_eq!(
-        result.outcome.to_string(),
-        expected,
-        "{}: {}",
-        step.describe(),
-        describe(&result)
-    );
+    assert_eq!(result.outcome.to_string(), expected, "{}: {}", step.describe(), describe(&result));
     result
 }
 
 /// Fails with the outcome's full message when it is not a rejection at `stage` containing `text`.
 pub fn assert_rejected(result: &StepResult, stage: &str, text: &str) {
     match &result.outcome {
-        Outcome::Rejected {
-            stage: got,
-            message,
-            ..
-        } if got.as_str() == stage && message.contains(text) => {}
+        Outcome::Rejected { stage: got, message, .. } if got.as_str() == stage && message.contains(text) => {}
         other => panic!("expected rejected {stage} containing {text:?}, got {other:?}"),
     }
 }

@@ -88,7 +88,9 @@ fn run_of_a_reactor_initializes_twice_then_refuses_for_want_of_start() {
     let mut session = open(&reactor());
     let results = run_steps(&mut *session, &[run(), get()]);
     match &results[0].outcome {
-        Outcome::Rejected { stage: RejectStage::Run, message, .. } => assert!(message.contains("missing _start"), "{message}"),
+        Outcome::Rejected { stage: RejectStage::Run, message, .. } => {
+            assert!(message.contains("missing _start"), "{message}")
+        }
         other => panic!("expected a run rejection, got {other:?}"),
     }
     assert_eq!(stdout(&results[0]), "ii");
@@ -130,7 +132,11 @@ fn initialize_that_exits_or_traps_during_instantiate_leaves_no_instance() {
     // sees; the guest's proc_exit(3) is kept as detail, and the call was wasmer's own.
     let mut session = open(exits);
     let instantiated = session.step(&instantiate());
-    assert!(matches!(&instantiated.outcome, Outcome::HostError { message, .. } if message.contains("Initialization function failed")), "{:?}", instantiated.outcome);
+    assert!(
+        matches!(&instantiated.outcome, Outcome::HostError { message, .. } if message.contains("Initialization function failed")),
+        "{:?}",
+        instantiated.outcome
+    );
     assert_eq!(instantiated.requested_exit, Some(3));
     assert_eq!(instantiated.implicit_calls, ["_initialize"]);
     let outcomes = vec![instantiated.outcome, session.step(&get()).outcome];

@@ -17,7 +17,8 @@ fn proc_exit_codes_as_wasix_reports_them() {
     let cases = [(0, 0), (1, 1), (3, 3), (255, 255), (256, 0), (1000, 232), (-1, 65535)];
     for (code, reported) in cases {
         let mut session = open(EXIT);
-        let outcomes = outcomes_of(&mut *session, &[instantiate(), call("exit", &[Value::I32(code)]), call("alive", &[])]);
+        let outcomes =
+            outcomes_of(&mut *session, &[instantiate(), call("exit", &[Value::I32(code)]), call("alive", &[])]);
         assert_eq!(outcomes[1], Outcome::Exited(reported), "proc_exit({code})");
         assert_eq!(outcomes[2], returned(&[Value::I32(42)]), "the instance is usable after proc_exit({code})");
     }
@@ -77,7 +78,10 @@ fn an_endless_loop_spends_its_points_and_the_next_step_has_a_fresh_budget() {
     let spun = session.step(&call("spin", &[]));
     assert!(matches!(spun.outcome, Outcome::Trapped { kind: TrapKind::Deadline, by: Author::Harness, .. }), "{spun:?}");
     let used = spun.budget_use.expect("a call reports its budget use");
-    assert_eq!((used.unit, used.used, used.limit), (BudgetUnit::MeteringPoints, used.limit, execmodel_wasmer::POINTS_PER_SECOND / 2));
+    assert_eq!(
+        (used.unit, used.used, used.limit),
+        (BudgetUnit::MeteringPoints, used.limit, execmodel_wasmer::POINTS_PER_SECOND / 2)
+    );
     let alive = session.step(&call("alive", &[]));
     assert_eq!(alive.outcome, returned(&[Value::I32(42)]));
     assert!(alive.budget_use.unwrap().fraction() < 0.001);
@@ -107,7 +111,13 @@ fn memory_cannot_grow_past_the_cap() {
     let mut session = open_with(&module(GROW), limits);
     let outcomes = outcomes_of(
         &mut *session,
-        &[instantiate(), call("grow", &[Value::I32(2)]), call("grow", &[Value::I32(2)]), call("grow", &[Value::I32(1)]), Step::MemoryPages],
+        &[
+            instantiate(),
+            call("grow", &[Value::I32(2)]),
+            call("grow", &[Value::I32(2)]),
+            call("grow", &[Value::I32(1)]),
+            Step::MemoryPages,
+        ],
     );
     assert_eq!(outcomes[1], returned(&[Value::I32(1)]));
     assert_eq!(outcomes[2], returned(&[Value::I32(-1)]));
@@ -118,7 +128,8 @@ fn memory_cannot_grow_past_the_cap() {
 #[test]
 fn a_declared_maximum_below_the_cap_still_holds_and_one_above_is_lowered() {
     let mut session = open(&format!(r#"(memory (export "memory") 1 2) {GROW}"#));
-    let outcomes = outcomes_of(&mut *session, &[instantiate(), call("grow", &[Value::I32(1)]), call("grow", &[Value::I32(1)])]);
+    let outcomes =
+        outcomes_of(&mut *session, &[instantiate(), call("grow", &[Value::I32(1)]), call("grow", &[Value::I32(1)])]);
     assert_eq!(outcomes[1..], [returned(&[Value::I32(1)]), returned(&[Value::I32(-1)])]);
 
     let limits = Limits { memory_bytes: 2 * 65536, ..limits() };

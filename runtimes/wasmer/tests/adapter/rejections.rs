@@ -10,10 +10,9 @@ fn rejected_at(outcome: &Outcome, stage: RejectStage) -> bool {
 
 #[test]
 fn an_import_preview1_lacks_is_a_link_error() {
-    for import in [
-        r#"(import "wasi_snapshot_preview1" "no_such_function" (func))"#,
-        r#"(import "env" "host_thing" (func))"#,
-    ] {
+    for import in
+        [r#"(import "wasi_snapshot_preview1" "no_such_function" (func))"#, r#"(import "env" "host_thing" (func))"#]
+    {
         let wasm = wat::parse_str(format!(r#"(module {import} (memory (export "memory") 1))"#)).unwrap();
         let mut session = open_with(&wasm, limits());
         let outcome = session.step(&instantiate()).outcome;
@@ -51,7 +50,8 @@ fn calls_that_cannot_be_made_are_rejected() {
 
 #[test]
 fn values_of_every_number_type_cross_the_boundary() {
-    let body = r#"(func (export "echo") (param i64 f32 f64) (result f64 f32 i64) (local.get 2) (local.get 1) (local.get 0))"#;
+    let body =
+        r#"(func (export "echo") (param i64 f32 f64) (result f64 f32 i64) (local.get 2) (local.get 1) (local.get 0))"#;
     let mut session = open(body);
     session.step(&instantiate());
     let outcome = session.step(&call("echo", &[Value::I64(-5), Value::F32(1.5), Value::F64(-0.25)])).outcome;

@@ -17,10 +17,7 @@ fn each_step_reports_only_its_own_output() {
     let mut session = open(SPEAK);
     let results = run_steps(&mut *session, &[instantiate(), call("hello", &[]), call("warn", &[]), call("hello", &[])]);
     let streams: Vec<(&[u8], &[u8])> = results.iter().map(|r| (&r.stdout[..], &r.stderr[..])).collect();
-    assert_eq!(
-        streams,
-        [(&b"hello\n"[..], &b""[..]), (b"hello\n", b""), (b"", b"warn\n"), (b"hello\n", b"")]
-    );
+    assert_eq!(streams, [(&b"hello\n"[..], &b""[..]), (b"hello\n", b""), (b"", b"warn\n"), (b"hello\n", b"")]);
 }
 
 #[test]
@@ -158,6 +155,9 @@ fn the_preopened_host_directory_is_readable_and_writable() {
 #[test]
 fn without_a_preopen_only_the_virtual_root_exists() {
     let mut session = open_with(&module_with(FILES_IMPORTS, FILES), limits());
-    let outcomes = outcomes_of(&mut *session, &[instantiate(), call("prestat", &[Value::I32(3)]), call("prestat", &[Value::I32(4)])]);
+    let outcomes = outcomes_of(
+        &mut *session,
+        &[instantiate(), call("prestat", &[Value::I32(3)]), call("prestat", &[Value::I32(4)])],
+    );
     assert_eq!(outcomes[1..], [returned(&[Value::I32(0)]), returned(&[Value::I32(8)])]);
 }
