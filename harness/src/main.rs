@@ -266,11 +266,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let root = cli.root.unwrap_or_else(harness::corpus::default_root);
     match cli.command {
         Command::Matrix { runtimes, filter, jobs, all_runtimes } => {
-            let entries = select_runtimes(&runtimes)?;
-            let suite = Suite::load(&root)?;
-            let plan = Plan::new(suite, &entries);
-            let run = run_matrix(&plan, Selection { jobs, filter: filter.as_deref(), partition: None, all_runtimes });
+            let whole = filter.is_none();
+            let selection = Selection { jobs, filter: filter.as_deref(), partition: None, all_runtimes };
+            let (report, run) = run_report(&root, &runtimes, selection)?;
             print!("{}", run.render_text());
+            // The answers need every scenario of a question; a filtered run has only some.
+            if whole && !report.answers.is_empty() {
+                println!(
+                    "\nThe answers: what each runtime does, per lifecycle question, from the trials above \
+                     (the trials behind each cell: `execmodel report --out DIR`, then DIR/index.html):\n"
+                );
+                print!("{}", harness::views::report::answers::render_questions(&report));
+            }
             Ok(if run.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Report { out, runtimes, lifecycle, all_runtimes, partition } => {

@@ -156,8 +156,18 @@ fn cell(report: &Report, runtime: &str, trials: &[&TrialRecord]) -> AnswerCell {
     }
 }
 
-/// The answers for a terminal: one block per question, one line per runtime.
+/// The answers for a terminal: one block per question, one line per runtime, then the runtimes
+/// that are not installed.
 pub fn render_text(report: &Report) -> String {
+    let mut out = render_questions(report);
+    for (runtime, why) in not_installed(report) {
+        let _ = writeln!(out, "not installed here: {runtime} — {why}");
+    }
+    out
+}
+
+/// The answers' blocks and their tally, without the runtimes that are not installed.
+pub fn render_questions(report: &Report) -> String {
     let mut out = String::new();
     let width = columns(report).iter().map(String::len).max().unwrap_or(8);
     for (index, row) in report.answers.iter().enumerate() {
@@ -170,9 +180,6 @@ pub fn render_text(report: &Report) -> String {
     }
     let classes = tally(&report.answers);
     let _ = writeln!(out, "{} questions × {} runtimes: {classes}", report.answers.len(), columns(report).len());
-    for (runtime, why) in not_installed(report) {
-        let _ = writeln!(out, "not installed here: {runtime} — {why}");
-    }
     out
 }
 
