@@ -189,6 +189,13 @@ pub fn call_func(store: &mut Store<StoreState>, func: Func, export: &str, args: 
     }
 }
 
+/// After `run` of a command, `Linker::module` exposes each export through a wrapper that makes a
+/// new instance for every call: its start section runs again and no state survives from the
+/// call before
+/// (<https://github.com/bytecodealliance/wasmtime/blob/v48.0.0/crates/wasmtime/src/runtime/linker.rs#L905-L950>; documented at #L714).
+const FRESH_COMMAND_INSTANCE: &str =
+    "in a fresh instance: Linker::module's command wrapper instantiates the module anew for each call";
+
 fn no_instance() -> Outcome {
     Outcome::harness_reject(RejectStage::Call, "no instance: `instantiate` or `run` did not produce one")
 }
@@ -204,8 +211,15 @@ impl Session for WasmtimeSession {
             Step::ReadMemory { offset, len } => self.read_memory(*offset, *len),
         };
         let mut result = StepResult::new(outcome).with_implicit_calls(std::mem::take(&mut self.implicit));
-        if let Outcome::Exited(_) = result.outcome {
-            result.surfaced = Some("wasmtime_wasi::I32Exit error".to_string());
+        let armed_call = self.armed && matches!(step, Step::Call { .. });
+        let surfaced = [
+            (armed_call && matches!(self.target, Target::Linked { command: true, .. }))
+                .then_some(FRESH_COMMAND_INSTANCE),
+            matches!(result.outcome, Outcome::Exited(_)).then_some("wasmtime_wasi::I32Exit error"),
+        ];
+        let surfaced: Vec<&str> = surfaced.into_iter().flatten().collect();
+        if !surfaced.is_empty() {
+            result.surfaced = Some(surfaced.join("; "));
         }
         if let Some(prepared) = &self.store {
             if std::mem::take(&mut self.armed) {

@@ -44,8 +44,11 @@ fn a_command_runs_start_and_every_later_call_gets_a_fresh_instance() {
     let (mut session, run) = ran(&wasi_module("", COMMAND));
     assert_eq!(run.outcome, returned(&[]));
     assert_eq!(run.stdout, b"start\n");
+    assert_eq!(run.surfaced, None, "run itself uses the one instance it made");
     // `_start` already ran once, yet `get` sees the initial state and a second `_start` does not trap.
-    assert_eq!(session.step(&call("get", &[])).outcome, returned(&[Value::I32(0)]));
+    let get = session.step(&call("get", &[]));
+    assert_eq!(get.outcome, returned(&[Value::I32(0)]));
+    assert!(get.surfaced.as_deref().is_some_and(|how| how.contains("fresh instance")), "the row says so: {get:?}");
     let again = session.step(&call("_start", &[]));
     assert_eq!((again.outcome, again.stdout), (returned(&[]), b"start\n".to_vec()));
     assert_eq!(session.step(&call("get", &[])).outcome, returned(&[Value::I32(0)]));
