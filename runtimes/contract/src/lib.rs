@@ -52,7 +52,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { budget: Duration::from_secs(5), memory_bytes: 64 << 20, output_bytes: 1 << 20 }
+        Limits { budget: Duration::from_secs(10), memory_bytes: 64 << 20, output_bytes: 1 << 20 }
     }
 }
 
