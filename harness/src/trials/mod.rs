@@ -7,6 +7,7 @@
 
 pub mod judge;
 mod plan;
+mod refused;
 pub mod runner;
 
 pub use plan::{check_classification, classification_trial_name, Partition, Plan, PlannedTrial};

@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use execmodel_contract::{
-    panic_message, CompiledModule, Limits, Outcome, Preopen, Runtime, Step, StepResult, Unavailable, WasiConfig,
+    panic_message, AdapterError, CompiledModule, Limits, Outcome, Preopen, Runtime, Step, StepResult, Unavailable,
+    WasiConfig,
 };
 
 use crate::corpus::registry::RuntimeEntry;
@@ -15,6 +16,7 @@ use crate::expectations::boundary::MemoryCall;
 use crate::expectations::suite::CorpusModule;
 use crate::expectations::{Action, Expected, ExpectedStep, Scenario, WasiSpec};
 use crate::trials::judge::{judge_step, over_budget_margin, StepJudgement, TrialContext};
+use crate::trials::refused::RefusedModule;
 
 /// A module's compilation on one runtime, done by whichever trial needs it first.
 type CompileOnce = OnceLock<Result<Arc<dyn CompiledModule>, String>>;
@@ -73,6 +75,10 @@ impl RuntimeSlot {
             *self.compile_time.lock().unwrap_or_else(|p| p.into_inner()) += started.elapsed();
             match compiled {
                 Ok(Ok(compiled)) => Ok(compiled),
+                // The runtime's own refusal is its answer to every trial of the module.
+                Ok(Err(AdapterError::Compile { message, .. })) => {
+                    Ok(Arc::new(RefusedModule::new(message)) as Arc<dyn CompiledModule>)
+                }
                 Ok(Err(err)) => Err(format!("{}: {err}", module.wasm_path.display())),
                 Err(panic) => Err(format!(
                     "{}: {} panicked while compiling: {}",

@@ -57,6 +57,9 @@ pub enum TrapKind {
 /// Where a rejection happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RejectStage {
+    /// The runtime refused to compile the module (e.g. a proposal it does not enable): no step
+    /// of the trial can run.
+    Compile,
     /// Imports could not be resolved.
     Link,
     /// Instantiation failed for another reason (e.g. missing `memory` export required by WASI).
@@ -83,11 +86,12 @@ impl TrapKind {
 }
 
 impl RejectStage {
-    pub const ALL: [RejectStage; 4] =
-        [RejectStage::Link, RejectStage::Instantiate, RejectStage::Call, RejectStage::Run];
+    pub const ALL: [RejectStage; 5] =
+        [RejectStage::Compile, RejectStage::Link, RejectStage::Instantiate, RejectStage::Call, RejectStage::Run];
 
     pub fn as_str(self) -> &'static str {
         match self {
+            RejectStage::Compile => "compile",
             RejectStage::Link => "link",
             RejectStage::Instantiate => "instantiate",
             RejectStage::Call => "call",
