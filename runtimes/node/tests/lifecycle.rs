@@ -131,6 +131,14 @@ fn wasi_in_a_direct_call_after_instantiate_is_node_not_started() {
 }
 
 #[test]
+fn proc_exit_zero_is_an_exit_and_a_return_is_a_return() {
+    // wasi.start() returns 0 for both; node's own proc_exit (a JS function) tells them apart.
+    let returning = wasi_module(r#"(func (export "_start"))"#);
+    assert_outcome(&mut *session(&returning), &run(), "returned");
+    assert_outcome(&mut *session(&command_exiting_with(0)), &run(), "exited 0");
+}
+
+#[test]
 fn wasi_works_after_nodes_own_start() {
     let wasm = wasi_module(
         r#"(data (i32.const 1024) "hi") (func (export "_start") (call $print (i32.const 1024) (i32.const 2)))"#,
@@ -157,7 +165,9 @@ fn a_start_section_using_wasi_fails_before_memory_can_be_bound() {
     // proc_exit needs no memory: a start section can exit.
     let exiting = wasi_module(r#"(func $init (call $proc_exit (i32.const 4))) (start $init)"#);
     let mut session = session(&exiting);
-    assert_outcome(&mut *session, &instantiate(), "exited 4");
+    let exited = assert_outcome(&mut *session, &instantiate(), "exited 4");
+    let surfaced = exited.surfaced.unwrap_or_default();
+    assert!(surfaced.contains("new WebAssembly.Instance() (the start section)"), "{surfaced}");
     assert_rejected(&session.step(&call("_start", &[])), "call", "no instance");
 }
 

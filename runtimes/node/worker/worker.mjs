@@ -39,22 +39,49 @@ import { Worker } from 'node:worker_threads';
 const commandLine = parseCommandLine(process.argv.slice(2));
 const scratch = commandLine.scratch;
 const modules = new Map();
+const moduleBytes = new WeakMap();
 const sessions = new Map();
 const flavour = await chooseFlavour(commandLine);
 
 startOrphanWatchdog();
 
-const input = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+// The protocol's pipes, opened again under descriptors of the worker's own: under Bun (and
+// wasm-util with a preopen) a guest's fd_close(0) or fd_close(1) closes this process's fd 0 or 1,
+// which must then stay the guest's business and not end the exchange with the adapter.
+const requestFd = fs.openSync('/dev/fd/0', 'r');
+const replyFd = fs.openSync('/dev/fd/1', 'w');
+
+// The step being answered, so that a runtime ending this process midway (Bun's proc_exit calls
+// process.exit) still reports what the step did until then: its output and implicit calls.
+let stepInProgress = null;
+process.on('exit', (code) => {
+  if (!stepInProgress) return;
+  const { id, session, notes } = stepInProgress;
+  stepInProgress = null;
+  const words = {
+    id,
+    ok: true,
+    ending: true,
+    implicitCalls: notes.implicitCalls,
+    surfaced: `${flavour.label} called process.exit(${code}) during the step, which ended the worker's process`,
+    ...takeOutput(session.live),
+  };
+  if (code < 0 || code > 255) words.requestedExit = code;
+  writeReply(JSON.stringify(words) + '\n');
+});
+
+const input = readline.createInterface({ input: fs.createReadStream(null, { fd: requestFd }), crlfDelay: Infinity });
 input.on('line', (line) => {
   let id = null;
   let response;
   try {
     const request = JSON.parse(line);
     id = request.id;
-    response = { ok: true, ...handle(request) };
+    response = { ok: true, ...handle(request, id) };
   } catch (err) {
     response = { ok: false, error: describe(err) };
   }
+  stepInProgress = null;
   writeReply(JSON.stringify({ id, ...response }) + '\n');
 });
 
@@ -67,7 +94,7 @@ function writeReply(text) {
   let written = 0;
   while (written < bytes.length) {
     try {
-      written += fs.writeSync(1, bytes, written, bytes.length - written);
+      written += fs.writeSync(replyFd, bytes, written, bytes.length - written);
     } catch (err) {
       if (err.code !== 'EAGAIN') throw err;
       Atomics.wait(pause, 0, 0, 1);
@@ -81,18 +108,22 @@ input.on('close', () => {
   process.exit(0);
 });
 
-function handle(request) {
+function handle(request, id) {
   switch (request.op) {
     case 'hello':
       return { runtime: flavour.runtime, version: flavour.version, protocol: 2 };
-    case 'load':
-      modules.set(request.module, new WebAssembly.Module(Buffer.from(request.wasm, 'base64')));
+    case 'load': {
+      const bytes = Buffer.from(request.wasm, 'base64');
+      const compiled = new WebAssembly.Module(bytes);
+      moduleBytes.set(compiled, bytes);
+      modules.set(request.module, compiled);
       return {};
+    }
     case 'open':
       openSession(request);
       return {};
     case 'step':
-      return step(sessionNamed(request.session), request.step);
+      return step(sessionNamed(request.session), request.step, id);
     case 'close':
       closeSession(request.session);
       return {};
@@ -190,9 +221,12 @@ function nodeFlavour() {
   return {
     runtime: 'node',
     version: process.version,
+    label: "node's node:wasi",
     newLive: newLiveInstance,
     run,
     exitOf: (live, err) => (typeof err === 'symbol' ? { code: live.wasi[err] } : null),
+    exitSurfaced: (err, where) =>
+      typeof err === 'symbol' ? `thrown by ${where} as node's private exit symbol; the code read from the WASI object` : null,
     callExitSurfaced: (err) =>
       typeof err === 'symbol' ? "thrown out of the export call as node's private exit symbol; the code read from the WASI object" : null,
   };
@@ -200,16 +234,17 @@ function nodeFlavour() {
 
 // ---- steps -------------------------------------------------------------------------------------
 
-function step(session, request) {
+function step(session, request, id) {
   const live = session.live;
   let outcome;
   const notes = { implicitCalls: [], surfaced: null };
+  stepInProgress = { id, session, notes };
   switch (request.do) {
     case 'instantiate':
     case 'run':
       if (live) throw new Error('the session already has an instance');
       session.live = flavour.newLive(session, request.wasi);
-      outcome = request.do === 'run' ? flavour.run(session.live, notes) : instantiate(session.live);
+      outcome = request.do === 'run' ? flavour.run(session.live, notes) : instantiate(session.live, notes);
       break;
     case 'call':
       outcome = call(live, request, notes);
@@ -237,8 +272,8 @@ function step(session, request) {
 // The other implementations likewise bind memory only in their start/initialize (wasm-util also
 // in `finalizeBindings`, which the worker does not call): what their WASI functions do before
 // that is their answer.
-function instantiate(live) {
-  return makeInstance(live) ?? returned([]);
+function instantiate(live, notes) {
+  return makeInstance(live, notes) ?? returned([]);
 }
 
 // `run`: node's own policy, as documented for node:wasi: `wasi.start(instance)` for a module
@@ -247,7 +282,7 @@ function instantiate(live) {
 // node validates the exports before calling the entry point, throwing an error with an `ERR_*`
 // code; any other exception came out of the entry point, so node did call it.
 function run(live, notes) {
-  const made = makeInstance(live);
+  const made = makeInstance(live, notes);
   if (made) return made;
   const exports = live.instance.exports;
   const beforeExit = live.exitCalls;
@@ -266,7 +301,7 @@ function run(live, notes) {
     if (typeof exports._initialize === 'function') notes.implicitCalls.push('_initialize');
     return returned([]);
   } catch (err) {
-    const refusedFirst = err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('ERR_') && !live.importFailures.has(err);
+    const refusedFirst = err !== null && typeof err === 'object' && typeof err.code === 'string' && err.code.startsWith('ERR_') && !wasiFunctionThatThrew(live, err);
     if (!refusedFirst && typeof exports[entry] === 'function') notes.implicitCalls.push(entry);
     if (typeof err === 'symbol') notes.surfaced = `thrown by wasi.${entry === '_start' ? 'start' : 'initialize'}() as node's private exit symbol; the code read from the WASI object`;
     return thrown(live, err, 'run');
@@ -280,7 +315,7 @@ function run(live, notes) {
 // the instance's exports with `_start`/`_initialize` wrapped only to record whether it called them
 // itself (see `observedInstance`); the outcome is whatever the method returned or threw.
 function runObserved(live, notes) {
-  const made = makeInstance(live);
+  const made = makeInstance(live, notes);
   if (made) return made;
   const wanted = '_start' in live.instance.exports ? 'start' : 'initialize';
   const method = typeof live.wasi[wanted] === 'function' ? wanted : flavour.insteadOf?.(wanted);
@@ -377,12 +412,15 @@ function readMemory(live, { offset, length }) {
   return { kind: 'bytes', bytes: Buffer.from(range.bytes).toString('base64') };
 }
 
-// Returns an outcome when instantiation did not produce an instance, else null.
-function makeInstance(live) {
+// Returns an outcome when instantiation did not produce an instance, else null. A start section
+// that calls proc_exit ends instantiation with the implementation's exit, which `surfaced` names.
+function makeInstance(live, notes) {
   try {
     live.instance = new WebAssembly.Instance(live.module, live.imports);
     return null;
   } catch (err) {
+    const surfaced = flavour.exitSurfaced(err, 'new WebAssembly.Instance() (the start section)');
+    if (surfaced) notes.surfaced = surfaced;
     return thrown(live, err, 'instantiate');
   }
 }
@@ -417,12 +455,41 @@ function newLiveInstance(session, wasi) {
     stdout,
     stderr,
   };
-  live.imports = wrapImports(live, live.wasi.getImportObject());
+  live.imports = ownImportsCountingExit(live, live.wasi.getImportObject());
   return live;
 }
 
-// Wrap each WASI function to learn (a) that the guest called `proc_exit` and (b) which errors
-// came out of a WASI function rather than out of wasm itself. Behaviour is unchanged.
+// node's own import object, as `getImportObject()` gives it: its WASI functions are C++ bindings
+// that V8 may call through its fast API path, and a JS closure around them would take the module
+// off that path (a module with two memories makes node 22's V8 abort on it; wrapped, it ran).
+// The one exception is `proc_exit`, which with `returnOnExit` is node's JavaScript function
+// `wasiReturnOnProcExit` bound to the WASI object
+// (https://github.com/nodejs/node/blob/3f9b57b68ea734c18d912862e2f78b479a10ac8a/lib/wasi.js, the constructor): one more JS frame around
+// a JS function changes nothing the guest can see, and it is the only way to tell `proc_exit(0)`
+// from a `_start` that returned, as `wasi.start()` returns 0 for both. Which WASI function threw
+// is read from the error's stack instead (`importThatThrew`).
+function ownImportsCountingExit(live, imports) {
+  const own = {};
+  for (const [namespace, functions] of Object.entries(imports)) {
+    const exit = functions.proc_exit;
+    if (typeof exit !== 'function' || exit.name !== 'bound wasiReturnOnProcExit') {
+      throw new Error(`${process.version}'s node:wasi proc_exit is ${exit?.name ?? typeof exit}, not the bound JS function wasiReturnOnProcExit the worker was written for`);
+    }
+    own[namespace] = { ...functions, proc_exit: (...args) => {
+      live.exitCalls += 1;
+      return exit(...args);
+    } };
+    for (const [name, fn] of Object.entries(own[namespace])) {
+      if (name !== 'proc_exit' && fn !== functions[name]) throw new Error(`harness bug: ${name} is not node's own function`);
+    }
+  }
+  return own;
+}
+
+// The WASI functions of Bun and the polyfills are JavaScript, so the worker wraps each in a JS
+// closure to learn (a) that the guest called `proc_exit` and (b) which errors came out of a WASI
+// function rather than out of wasm: one more JS frame around a JS function changes nothing the
+// guest can see.
 function wrapImports(live, imports) {
   const wrapped = {};
   for (const [namespace, functions] of Object.entries(imports)) {
@@ -564,7 +631,8 @@ function newBufferedLive(session, wasi, imports) {
 //   protocol's pipes) unless `getStdin`/`sendStdout`/`sendStderr` are given. They are given here,
 //   and are the only way to keep the guest off the protocol: fd_write on 1/2 then calls them with
 //   the bytes and no other fd is involved. A guest's fd_close(1) still closes this process's real
-//   fd 1 (fd_close closes `stats.real`), and the worker can no longer answer: Bun's behaviour.
+//   fd 1 (fd_close closes `stats.real`): Bun's behaviour, which the worker does not mind, as it
+//   answers on a descriptor of its own.
 // - `getStdin()` is called whenever Bun's stdin buffer is empty; it gets the step's stdin once and
 //   then nothing (end of input).
 // - There is no `getImportObject()`; `getImports(module)` throws for a module with no
@@ -577,7 +645,8 @@ function newBufferedLive(session, wasi, imports) {
 //   (Bun's only entry point; it binds memory and calls nothing, so `_initialize` never runs) and
 //   says so in `surfaced`.
 // - `proc_exit` calls `bindings.exit(code)`, by default `process.exit(code)` (getDefaults()): the
-//   worker process ends mid-step and the adapter reports that. Nothing catches it here.
+//   worker process ends mid-step and the adapter reports that. Nothing catches it here; the exit
+//   hook sends what the step did until then (an `ending` reply).
 // - Before start() binds memory, every WASI function that touches memory throws a TypeError out of
 //   `refreshMemory` (`this.memory` is undefined).
 // - JavaScriptCore, not Bun's WASI: a NaN loses its payload as soon as it is a JS number (the
@@ -643,8 +712,8 @@ function bunFlavour() {
 //   with a preopen, node's own `fs` is passed, so the guest sees the host directory. Without one
 //   no `fs` is given (no filesystem, the library's default): fd_close, fd_read of fds other than 0,
 //   … then throw 'filesystem is unavailable'. For `fs` calls guest fds 0/1/2 are this process's
-//   own 0/1/2, so with a preopen a guest's fd_close(1) closes the protocol's stdout
-//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L340-L347) and the worker dies at its next reply.
+//   own 0/1/2, so with a preopen a guest's fd_close(1) closes this process's fd 1
+//   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L340-L347); the worker answers on a descriptor of its own.
 // - fd_write, fd_read and the other iovec functions return EINVAL for an iovec array at address 0
 //   (https://github.com/toyobayashi/wasm-util/blob/a43fae714cea577748ec5d2b389573373ca7cd4c/src/wasi/preview1.ts#L859-L866), an ordinary address in wasm.
 // - start() and initialize() call `finalizeBindings`, which throws 'WASI instance has already
@@ -786,8 +855,38 @@ function thrown(live, err, phase) {
     name: isObject && err.constructor ? err.constructor.name : typeof err,
     code: isObject && typeof err.code === 'string' ? err.code : null,
     message: isObject && 'message' in err ? String(err.message) : String(err),
-    fromImport: isObject ? live.importFailures.get(err) ?? null : null,
+    fromImport: isObject ? wasiFunctionThatThrew(live, err) : null,
   };
+}
+
+// The WASI function an error came out of, or null: recorded by the wrapper where there is one,
+// else read from the stack.
+function wasiFunctionThatThrew(live, err) {
+  if (err === null || typeof err !== 'object') return null;
+  return live.importFailures.get(err) ?? importThatThrew(live, err);
+}
+
+// node's WASI functions are C++ and leave no frame of their own: an error they throw has, as its
+// first frame, the wasm function that called them, at the offset of its `call` instruction
+// (V8 prints `wasm://wasm/<hash>:wasm-function[N]:0x<offset>`, a module offset). The function
+// index that instruction calls names the import. A trap is a RuntimeError and is not looked at.
+function importThatThrew(live, err) {
+  if (err instanceof WebAssembly.RuntimeError || typeof err.stack !== 'string') return null;
+  const firstFrame = err.stack.split('\n').find((line) => line.trimStart().startsWith('at '));
+  const at = /wasm-function\[\d+\]:0x([0-9a-f]+)\)?$/.exec(firstFrame?.trim() ?? '');
+  const bytes = moduleBytes.get(live.module);
+  if (!at || !bytes) return null;
+  const offset = Number.parseInt(at[1], 16);
+  const CALL = 0x10;
+  const RETURN_CALL = 0x12;
+  if (bytes[offset] !== CALL && bytes[offset] !== RETURN_CALL) return null;
+  let index = 0;
+  for (let shift = 0, i = offset + 1; i < bytes.length && shift < 35; shift += 7, i += 1) {
+    index += (bytes[i] & 0x7f) * 2 ** shift;
+    if ((bytes[i] & 0x80) === 0) break;
+  }
+  const imported = WebAssembly.Module.imports(live.module).filter((i) => i.kind === 'function');
+  return index < imported.length ? imported[index].name : null;
 }
 
 // A module V8 refuses is an answer, not a worker bug: no stack for it.

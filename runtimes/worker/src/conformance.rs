@@ -19,12 +19,13 @@ use crate::protocol::{self, Reply, WireOutcome};
 const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A reactor without `_initialize` (so every runtime's `run` binds WASI and calls nothing):
-/// `leave` writes `hi\n` and exits 3; `add64`, `same` for values; `boom` traps; `flood` writes
+/// `leave` writes `hi\n` and exits 3; `shut` closes the guest's fds 0 and 1; `add64`, `same` for values; `boom` traps; `flood` writes
 /// 256 KiB ending in a newline (line-buffered WASI polyfills pass whole lines only); 17 pages of
 /// memory. The iovec sits at 16, not 0: a polyfill may refuse a null iovec pointer.
 const MODULE: &str = r#"(module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (import "wasi_snapshot_preview1" "fd_close" (func $fd_close (param i32) (result i32)))
   (memory (export "memory") 17)
   (data (i32.const 64) "hi\n")
   (data (i32.const 327679) "\n")
@@ -36,6 +37,7 @@ const MODULE: &str = r#"(module
   (func (export "add64") (param i64 i64) (result i64) (i64.add (local.get 0) (local.get 1)))
   (func (export "same") (param f64 f32) (result f64 f32) (local.get 0) (local.get 1))
   (func (export "boom") unreachable)
+  (func (export "shut") (drop (call $fd_close (i32.const 0))) (drop (call $fd_close (i32.const 1))))
   (func (export "flood") (call $write (i32.const 65536) (i32.const 262144))))"#;
 
 /// What a runtime itself cannot do, which the script then accepts instead (each column that
@@ -143,10 +145,28 @@ pub fn check_with(
         Err(err) => return Err(format!("call flood: {err}")),
     }
 
+    // The guest's descriptors are the guest's: closing its stdin and stdout (which some
+    // runtimes map to the host process's own) must not end the exchange. A session of its own,
+    // so that "s" keeps its stdout.
+    request(&mut worker, protocol::open("t", "m", &limits), "open of a second session")?;
+    step(&mut worker, protocol::run("t", &wasi), "run of the second session")?;
+    step(&mut worker, protocol::call("t", "shut", &[], &[]), "call shut")?;
+    request(&mut worker, protocol::memory("s"), "a request after the guest closed its fds 0 and 1")?;
+    request(&mut worker, protocol::close("t"), "close of the second session")?;
+
     // Last: an exit may close the instance.
     if limits_of_runtime.exit_ends_the_process {
+        // What the step wrote before the runtime ended the process still arrives (an `ending`
+        // reply from the worker's exit hook).
         return match worker.request(protocol::call("s", "leave", &[], &[]), TIMEOUT) {
-            Err(Failure::Died(end)) if end.starts_with("exited with status 3;") => Ok(()),
+            Err(Failure::Died(end)) if end.starts_with("exited with status 3;") => {
+                match worker.take_last_words().map(|words| protocol::decode_output(&words.stdout)) {
+                    Some(Ok(stdout)) if stdout == b"hi\n" => Ok(()),
+                    other => Err(format!(
+                        "call leave: the ending reply must carry the step's stdout \"hi\\n\", got {other:?}"
+                    )),
+                }
+            }
             other => Err(format!("call leave: expected the process to exit with status 3, got {other:?}")),
         };
     }

@@ -64,6 +64,9 @@ pub struct Worker {
     /// Module ids this process has compiled.
     pub loaded: HashSet<String>,
     pub sessions_served: u32,
+    /// What the worker reported of the step in progress as its process was ending (a runtime
+    /// that ends its host process, as Bun's proc_exit does): output, implicit calls, the code.
+    last_words: Option<Box<Reply>>,
 }
 
 impl Worker {
@@ -122,6 +125,7 @@ impl Worker {
             dead: false,
             loaded: HashSet::new(),
             sessions_served: 0,
+            last_words: None,
         })
     }
 
@@ -133,15 +137,20 @@ impl Worker {
     /// killed; after `Timeout` or `Died` the worker is unusable.
     pub fn request(&mut self, request: Json, timeout: Duration) -> Result<Reply, Failure> {
         let id = self.send(request)?;
-        let line = match self.replies.recv_timeout(timeout) {
-            Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => {
-                self.stop();
-                return Err(Failure::Timeout(timeout));
+        loop {
+            let line = match self.replies.recv_timeout(timeout) {
+                Ok(line) => line,
+                Err(RecvTimeoutError::Timeout) => {
+                    self.stop();
+                    return Err(Failure::Timeout(timeout));
+                }
+                Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
+            };
+            match decode_reply(&line, id) {
+                Ok(reply) if reply.ending => self.last_words = Some(Box::new(reply)),
+                decoded => return decoded,
             }
-            Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
-        };
-        decode_reply(&line, id)
+        }
     }
 
     /// Send a request that runs guest code and wait for its reply while the worker process has
@@ -153,7 +162,11 @@ impl Worker {
         let id = self.send(request)?;
         loop {
             match self.replies.recv_timeout(BUDGET_POLL) {
-                Ok(line) => return decode_reply(&line, id).map(|reply| (reply, meter.used())),
+                Ok(line) => match decode_reply(&line, id) {
+                    // The process is ending: what it said of the step comes with its end.
+                    Ok(reply) if reply.ending => self.last_words = Some(Box::new(reply)),
+                    decoded => return decoded.map(|reply| (reply, meter.used())),
+                },
                 Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
                 Err(RecvTimeoutError::Timeout) => match meter.standing() {
                     Standing::Within => {}
@@ -168,6 +181,11 @@ impl Worker {
                 },
             }
         }
+    }
+
+    /// What the worker said of the interrupted step before its process ended, if anything.
+    pub fn take_last_words(&mut self) -> Option<Box<Reply>> {
+        self.last_words.take()
     }
 
     fn send(&mut self, mut request: Json) -> Result<u64, Failure> {

@@ -109,6 +109,10 @@ pub struct Reply {
     pub surfaced: Option<String>,
     #[serde(default)]
     pub requested_exit: Option<i64>,
+    /// Sent as the worker's process is ending in the middle of a step (the runtime ended it):
+    /// what the step did until then, without an outcome; the process's end is the outcome.
+    #[serde(default)]
+    pub ending: bool,
     /// `hello`'s answer.
     #[serde(default)]
     pub runtime: Option<String>,

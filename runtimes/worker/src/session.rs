@@ -155,8 +155,13 @@ impl WorkerSession {
             // the host process it lives in) failed, not the guest.
             Err(failure) => {
                 let why = describe_failure(runtime, &failure);
+                let last_words = worker.take_last_words();
                 self.state = State::Lost(format!("the instance is gone: {why}"));
-                StepResult::new(Outcome::crashed(why, Author::Harness))
+                let ended = StepResult::new(Outcome::crashed(why, Author::Harness));
+                match last_words {
+                    Some(words) => with_last_words(ended, words),
+                    None => ended,
+                }
             }
         }
     }
@@ -204,6 +209,20 @@ pub(crate) fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStag
         }
         Err(err) => rejected(stage, format!("worker protocol error: {err}")),
     }
+}
+
+/// A step whose worker process ended midway, with what the worker said of it before the end.
+fn with_last_words(ended: StepResult, words: Box<Reply>) -> StepResult {
+    let (Ok(stdout), Ok(stderr)) = (protocol::decode_output(&words.stdout), protocol::decode_output(&words.stderr))
+    else {
+        return ended;
+    };
+    let mut result = ended.with_output(stdout, stderr).with_implicit_calls(words.implicit_calls);
+    result.stdout_dropped = words.stdout_dropped;
+    result.stderr_dropped = words.stderr_dropped;
+    result.surfaced = words.surfaced;
+    result.requested_exit = words.requested_exit;
+    result
 }
 
 fn outcome_from_wire(backend: &dyn Backend, outcome: WireOutcome, stage: RejectStage) -> Outcome {
