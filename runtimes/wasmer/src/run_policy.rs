@@ -8,6 +8,9 @@
 //! 2. bootstraps journals (none here);
 //! 3. calls `_start`, or, without one, ends the process with ENOEXEC (exit code 45).
 //!
+//! Before all that, a module importing a non-shared memory is given a shared one, which wasmer
+//! refuses (see `WasmerSession::runner_memory_refusal`): the replay makes that memory too.
+//!
 //! Differences, all outside guest-visible behaviour: the runner runs on its own thread and
 //! store, calls `_start` through wasix's context-switching wrapper, and tears the environment
 //! down when `_start` returns; here the instance stays live for later steps.
@@ -26,6 +29,9 @@ use crate::session::WasmerSession;
 /// says it was replayed: the runner's code did not run, its sequence did.
 pub fn run(session: &mut WasmerSession, config: &WasiConfig) -> Outcome {
     session.note_surfaced(REPLAYED);
+    if let Some(refused) = session.runner_memory_refusal(config) {
+        return refused;
+    }
     let instantiated = session.instantiate(config);
     if instantiated != Outcome::returned_nothing() {
         return instantiated;

@@ -138,6 +138,63 @@ impl WasmerSession {
         }
     }
 
+    /// What `WasiRunner::run_wasm` does with a module that imports a memory which is not
+    /// `shared`: its `task_wasm` makes that memory `shared` (maximum 65536 pages when none is
+    /// declared) and instantiates with it as `env.memory`
+    /// (<https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/func_env.rs#L50-L82>),
+    /// which wasmer's import check refuses, and `run_wasm` returns the error ("Spawn failed")
+    /// before any guest code runs
+    /// (<https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/runners/wasi.rs#L416-L417>).
+    /// `WasiEnvBuilder::instantiate`, which `instantiate` uses, gives the memory the imported type
+    /// unchanged, so the replay makes the runner's memory and lets wasmer check it. `None` when the
+    /// module imports no such memory.
+    pub(crate) fn runner_memory_refusal(&mut self, config: &WasiConfig) -> Option<Outcome> {
+        let setup = self.setup.as_ref().ok()?;
+        let mut memory_type = setup.module.imports().find_map(|import| match import.ty() {
+            wasmer::ExternType::Memory(ty) => Some(*ty),
+            _ => None,
+        })?;
+        if memory_type.shared {
+            return None;
+        }
+        memory_type.shared = true;
+        memory_type.maximum.get_or_insert(wasmer::Pages::max_value());
+        let outputs = Outputs::new(setup.limits.output_bytes);
+        let builder = match wasi::builder(config, &setup.engine, &outputs) {
+            Ok(builder) => builder,
+            Err(message) => return Some(Outcome::harness_reject(RejectStage::Instantiate, message)),
+        };
+        let mut store = Store::new(setup.engine.clone());
+        let memory = match wasmer::Memory::new(&mut store, memory_type) {
+            Ok(memory) => memory,
+            Err(err) => {
+                return Some(Outcome::reject(RejectStage::Instantiate, format!("creating the runner's memory: {err}")))
+            }
+        };
+        let env = match builder.finalize(&mut store) {
+            Ok(env) => env,
+            Err(err) => return Some(Outcome::reject(RejectStage::Instantiate, err.to_string())),
+        };
+        let mut imports = match env.import_object(&mut store, &setup.module) {
+            Ok(imports) => imports,
+            Err(err) => return Some(Outcome::reject(RejectStage::Instantiate, err.to_string())),
+        };
+        imports.define("env", "memory", memory);
+        let instantiated = Instance::new(&mut store, &setup.module, &imports);
+        self.note_surfaced(RUNNER_SHARED_MEMORY);
+        match instantiated {
+            Err(err) => Some(
+                classify::instantiate_error(&WasiRuntimeError::Instantiation(err), &mut |_: &RuntimeError| false)
+                    .outcome,
+            ),
+            Ok(_) => Some(Outcome::harness_reject(
+                RejectStage::Run,
+                "wasmer accepted a shared memory for a non-shared memory import, which 7.4.2 refuses: \
+                 the adapter's replay of WasiRunner no longer matches this wasmer",
+            )),
+        }
+    }
+
     pub(crate) fn note_implicit_call(&mut self, entry: &str) {
         self.notes.implicit_calls.push(entry.to_string());
     }
@@ -291,3 +348,6 @@ impl Drop for WasmerSession {
         }
     }
 }
+
+const RUNNER_SHARED_MEMORY: &str =
+    "WasiRunner's task_wasm made the imported memory shared; wasmer refused it at link time and run_wasm returned Err(\"Spawn failed\")";
