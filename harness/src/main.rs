@@ -131,6 +131,10 @@ enum Command {
         /// Also call this export with typed arguments, e.g. 'add(i32:1, i32:2)' (repeatable).
         #[arg(long = "call", value_name = "NAME(ARGS)")]
         calls: Vec<String>,
+        /// Call each export of a reactor this many times in a row on one instance and show the
+        /// last result (0 or 1: leave that sequence out).
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        repeat: u32,
         /// Each step's budget, in milliseconds of CPU time (runtimes that count work convert it
         /// at a fixed rate); `--deadline` is its old name.
         #[arg(long, alias = "deadline", value_name = "MS", default_value_t = execmodel_contract::Limits::default().budget.as_millis() as u64)]
@@ -351,7 +355,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", diff::render_markdown(&changes, &old, &new));
             Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
         }
-        Command::Probe { module, args, env, dir, stdin, calls, budget, memory, output, json, runtimes } => {
+        Command::Probe { module, args, env, dir, stdin, calls, repeat, budget, memory, output, json, runtimes } => {
             let bytes = std::fs::read(&module).with_context(|| format!("reading {}", module.display()))?;
             let inspection = classify::inspect(&bytes)
                 .with_context(|| format!("{} is not a valid core wasm module", module.display()))?;
@@ -379,6 +383,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     output_bytes: output,
                 },
                 calls,
+                repeat,
             };
             // The corpus's deviation tables name known causes; a probe works without them.
             let known = Suite::load(&root).ok();

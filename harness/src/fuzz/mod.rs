@@ -149,6 +149,7 @@ pub fn run(
         wasi: WasiConfig { args: vec!["fuzz.wasm".to_string()], ..WasiConfig::default() },
         limits: options.limits,
         calls: Vec::new(),
+        repeat: 0,
     };
     let started = Instant::now();
     let next = AtomicUsize::new(0);

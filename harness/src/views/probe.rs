@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::{Duration, Instant};
 
-use execmodel_contract::{panic_message, Author, Limits, Outcome, Step, StepResult, TrapKind, Value, WasiConfig};
+use execmodel_contract::{
+    panic_message, Author, Limits, Outcome, Step, StepResult, TrapKind, Value, WasiConfig, RUN_BY_THE_HARNESS,
+};
 use serde::Serialize;
 
 use crate::corpus::classify::{Inspection, ModuleKind};
@@ -152,6 +154,9 @@ pub struct ProbeOptions {
     pub limits: Limits,
     /// `--call 'add(i32:1, i32:2)'`: exports to call with these arguments.
     pub calls: Vec<(String, Vec<Value>)>,
+    /// `--repeat N`: a reactor's exports are also called N times in a row on one instance, and
+    /// the last result is shown (a counter's state after N calls). 0 leaves the sequence out.
+    pub repeat: u32,
 }
 
 /// The ABI's reading of a sequence on this module.
@@ -167,6 +172,15 @@ struct Sequence {
     name: String,
     steps: Vec<Step>,
     reading: Reading,
+    /// How many times the last step is performed (1: once); the result shown is the last one, or
+    /// the first that did not return.
+    repeat_last: u32,
+}
+
+impl Sequence {
+    fn new(name: impl Into<String>, steps: Vec<Step>, reading: Reading) -> Sequence {
+        Sequence { name: name.into(), steps, reading, repeat_last: 1 }
+    }
 }
 
 const COMPLETES: &str = "each step completes (returns, or exits through proc_exit from `_start`)";
@@ -177,6 +191,16 @@ fn all_complete(results: &[StepResult]) -> bool {
 
 fn all_return(results: &[StepResult]) -> bool {
     results.iter().all(|r| matches!(r.outcome, Outcome::Returned(_)))
+}
+
+/// `_initialize` ran exactly once in the `run` step, called by the runtime (or, for a runtime
+/// without a policy of its own, by the harness's run, which says so), and every step returned.
+/// A reactor whose `_initialize` never ran has not been initialised, whatever its exports return.
+fn initialized_once_then_all_return(results: &[StepResult]) -> bool {
+    let Some(run) = results.first() else { return false };
+    let by_runtime = run.implicit_calls.iter().filter(|call| *call == "_initialize").count();
+    let by_harness = run.surfaced.as_deref().is_some_and(|note| note.contains(RUN_BY_THE_HARNESS));
+    (by_runtime == 1 || (by_runtime == 0 && by_harness)) && all_return(results)
 }
 
 fn refused(results: &[StepResult]) -> bool {
@@ -209,10 +233,10 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
     let run = Step::Run(wasi.clone());
     let instantiate = Step::Instantiate(wasi.clone());
 
-    list.push(Sequence {
-        name: "run".into(),
-        steps: vec![run.clone()],
-        reading: match c.kind {
+    list.push(Sequence::new(
+        "run",
+        vec![run.clone()],
+        match c.kind {
             ModuleKind::Both => Reading::Requires {
                 says: "a module exporting both `_start` and `_initialize` is an error the runtime should report",
                 check: refused,
@@ -221,30 +245,59 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
                 says: "a command's `_start` is entered once and completes",
                 check: all_complete,
             }),
+            _ if c.initialize => reading_for(Reading::Requires {
+                says: "a reactor's `_initialize` is called once before its exports",
+                check: initialized_once_then_all_return,
+            }),
             _ => reading_for(Reading::Requires {
-                says: "a reactor's `_initialize`, if any, is called once before its exports",
+                says: "a reactor without `_initialize` is ready once instantiated",
                 check: all_return,
             }),
         },
-    });
+    ));
     if c.kind == ModuleKind::Command && has("_start") {
-        list.push(Sequence {
-            name: "run, start again".into(),
-            steps: vec![run.clone(), call("_start")],
-            reading: Reading::Silent(
-                "a command may assume it is entered at most once: a second `_start` is outside the ABI",
-            ),
-        });
+        list.push(Sequence::new(
+            "run, start again",
+            vec![run.clone(), call("_start")],
+            Reading::Silent("a command may assume it is entered at most once: a second `_start` is outside the ABI"),
+        ));
     }
     for export in &others {
         let reading = match c.kind {
+            ModuleKind::Reactor if c.initialize => reading_for(Reading::Requires {
+                says: "a reactor's exports may be called after `_initialize` ran once",
+                check: initialized_once_then_all_return,
+            }),
             ModuleKind::Reactor => reading_for(Reading::Requires {
-                says: "a reactor's exports may be called after it is initialised",
+                says: "a reactor's exports may be called after it is instantiated",
                 check: all_return,
             }),
             _ => Reading::Silent("the ABI does not say what an export of a command does after `_start`"),
         };
-        list.push(Sequence { name: format!("run, call {export}"), steps: vec![run.clone(), call(export)], reading });
+        list.push(Sequence::new(format!("run, call {export}"), vec![run.clone(), call(export)], reading.clone()));
+        if c.kind == ModuleKind::Reactor {
+            let again = match &reading {
+                Reading::Requires { check, .. } => reading_for(Reading::Requires {
+                    says: "a reactor's exports may be called many times on the live instance",
+                    check: *check,
+                }),
+                silent => silent.clone(),
+            };
+            list.push(Sequence::new(
+                format!("run, call {export} twice"),
+                vec![run.clone(), call(export), call(export)],
+                again.clone(),
+            ));
+            if options.repeat > 1 {
+                let mut repeated = Sequence::new(
+                    format!("run, call {export} ×{}", options.repeat),
+                    vec![run.clone(), call(export)],
+                    again,
+                );
+                repeated.repeat_last = options.repeat;
+                list.push(repeated);
+            }
+        }
     }
     for entry in ["_start", "_initialize"] {
         if !has(entry) {
@@ -261,37 +314,37 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
         } else {
             reading_for(once)
         };
-        list.push(Sequence { name: short.to_string(), steps: vec![instantiate.clone(), call(entry)], reading: once });
-        list.push(Sequence {
-            name: format!("{short} twice"),
-            steps: vec![instantiate.clone(), call(entry), call(entry)],
-            reading: Reading::Silent("entry points are called at most once: a second call is outside the ABI"),
-        });
+        list.push(Sequence::new(short, vec![instantiate.clone(), call(entry)], once));
+        list.push(Sequence::new(
+            format!("{short} twice"),
+            vec![instantiate.clone(), call(entry), call(entry)],
+            Reading::Silent("entry points are called at most once: a second call is outside the ABI"),
+        ));
     }
     let initializes = c.kind == ModuleKind::Reactor && c.initialize;
     for export in &others {
         if c.kind == ModuleKind::Command {
-            list.push(Sequence {
-                name: format!("start, call {export}"),
-                steps: vec![instantiate.clone(), call("_start"), call(export)],
-                reading: Reading::Silent("the ABI does not say what an export of a command does after `_start`"),
-            });
+            list.push(Sequence::new(
+                format!("start, call {export}"),
+                vec![instantiate.clone(), call("_start"), call(export)],
+                Reading::Silent("the ABI does not say what an export of a command does after `_start`"),
+            ));
             continue;
         }
         if initializes {
-            list.push(Sequence {
-                name: format!("initialize, call {export}"),
-                steps: vec![instantiate.clone(), call("_initialize"), call(export)],
-                reading: reading_for(Reading::Requires {
+            list.push(Sequence::new(
+                format!("initialize, call {export}"),
+                vec![instantiate.clone(), call("_initialize"), call(export)],
+                reading_for(Reading::Requires {
                     says: "a reactor's exports may be called after `_initialize`",
                     check: all_return,
                 }),
-            });
+            ));
         }
-        list.push(Sequence {
-            name: format!("call {export}"),
-            steps: vec![instantiate.clone(), call(export)],
-            reading: if initializes {
+        list.push(Sequence::new(
+            format!("call {export}"),
+            vec![instantiate.clone(), call(export)],
+            if initializes {
                 Reading::Silent("`_initialize` must be called before any other export: skipping it is outside the ABI")
             } else {
                 reading_for(Reading::Requires {
@@ -299,7 +352,7 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
                     check: all_return,
                 })
             },
-        });
+        ));
     }
     for (export, args) in &options.calls {
         let step = Step::Call { export: export.clone(), args: args.clone() };
@@ -310,16 +363,8 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
         }
         prepared.push(step.clone());
         let silent = "a call the user asked for: the ABI says nothing of its result";
-        list.push(Sequence {
-            name: format!("{described} (after instantiate)"),
-            steps: prepared,
-            reading: Reading::Silent(silent),
-        });
-        list.push(Sequence {
-            name: format!("{described} (after run)"),
-            steps: vec![run.clone(), step],
-            reading: Reading::Silent(silent),
-        });
+        list.push(Sequence::new(format!("{described} (after instantiate)"), prepared, Reading::Silent(silent)));
+        list.push(Sequence::new(format!("{described} (after run)"), vec![run.clone(), step], Reading::Silent(silent)));
     }
     list
 }
@@ -391,19 +436,31 @@ pub fn probe(
                 let mut observed = Vec::new();
                 for (position, step) in sequence.steps.iter().enumerate() {
                     let started = Instant::now();
-                    let result = catch_unwind(AssertUnwindSafe(|| session.step(step))).unwrap_or_else(|panic| {
-                        // An adapter that could not perform the step unwinds with its own
-                        // failure: the harness's, not a crash of the runtime.
-                        let (what, by) = match panic.is::<execmodel_contract::AdapterFailure>() {
-                            true => ("the harness failed", Author::Harness),
-                            false => ("panicked", Author::Runtime),
-                        };
-                        StepResult::new(Outcome::crashed(
-                            format!("{} {what}: {}", slot.name(), panic_message(&*panic)),
-                            by,
-                        ))
-                    });
-                    run.steps.push(probed_step(&described[position], &result, started.elapsed()));
+                    let times = if position + 1 == sequence.steps.len() { sequence.repeat_last.max(1) } else { 1 };
+                    let mut performed = 0;
+                    let result = loop {
+                        performed += 1;
+                        let result = catch_unwind(AssertUnwindSafe(|| session.step(step))).unwrap_or_else(|panic| {
+                            // An adapter that could not perform the step unwinds with its own
+                            // failure: the harness's, not a crash of the runtime.
+                            let (what, by) = match panic.is::<execmodel_contract::AdapterFailure>() {
+                                true => ("the harness failed", Author::Harness),
+                                false => ("panicked", Author::Runtime),
+                            };
+                            StepResult::new(Outcome::crashed(
+                                format!("{} {what}: {}", slot.name(), panic_message(&*panic)),
+                                by,
+                            ))
+                        });
+                        if performed >= times || !matches!(result.outcome, Outcome::Returned(_)) {
+                            break result;
+                        }
+                    };
+                    let label = match times {
+                        1 => described[position].clone(),
+                        _ => format!("{} ×{performed}", described[position]),
+                    };
+                    run.steps.push(probed_step(&label, &result, started.elapsed()));
                     let stop = matches!(result.outcome, Outcome::Crashed { .. });
                     if matches!(result.outcome, Outcome::Trapped { kind: TrapKind::Deadline, .. }) {
                         timed_out.insert((index, described[..=position].to_vec()), sequence.name.clone());
@@ -683,8 +740,37 @@ mod tests {
         assert!(matches!(reading("call f"), Reading::Silent(_)));
         assert!(matches!(reading("initialize twice"), Reading::Silent(_)));
         let Reading::Requires { check, .. } = reading("run") else { panic!() };
-        assert!(check(&[StepResult::new(Outcome::returned_nothing())]));
+        let run_calling = |calls: &[&str]| {
+            StepResult::new(Outcome::returned_nothing())
+                .with_implicit_calls(calls.iter().map(|c| c.to_string()).collect())
+        };
+        assert!(check(&[run_calling(&["_initialize"])]));
         assert!(!check(&[StepResult::new(Outcome::trap(TrapKind::Unreachable, "x"))]));
+        // A run that never called `_initialize`, or called it twice, did not initialise the reactor
+        // as the ABI says, however its exports answer afterwards.
+        assert!(!check(&[run_calling(&[])]));
+        assert!(!check(&[run_calling(&["_initialize", "_initialize"])]));
+        let Reading::Requires { check, .. } = reading("run, call f") else { panic!() };
+        assert!(!check(&[run_calling(&[]), StepResult::new(Outcome::returned_nothing())]));
+        assert!(check(&[run_calling(&["_initialize"]), StepResult::new(Outcome::returned_nothing())]));
+        // A runtime without a policy of its own: the harness's run called it, and says so.
+        let mut by_harness = run_calling(&[]);
+        by_harness.surfaced = Some(format!("wasmi has no command/reactor policy: {RUN_BY_THE_HARNESS}"));
+        assert!(check(&[by_harness, StepResult::new(Outcome::returned_nothing())]));
+    }
+
+    #[test]
+    fn a_reactor_export_is_also_called_twice_and_many_times() {
+        let wat = r#"(module (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+                 (memory (export "memory") 1) (func (export "_initialize")) (func (export "f")))"#;
+        let inspection = inspect(&wat::parse_str(wat).unwrap()).unwrap();
+        let with_repeat = sequences(&inspection, &ProbeOptions { repeat: 1000, ..ProbeOptions::default() });
+        let twice = with_repeat.iter().find(|s| s.name == "run, call f twice").expect("a second call");
+        assert_eq!(twice.steps.len(), 3);
+        let many = with_repeat.iter().find(|s| s.name == "run, call f ×1000").expect("the repeated call");
+        assert_eq!((many.steps.len(), many.repeat_last), (2, 1000));
+        let without = sequences(&inspection, &ProbeOptions::default());
+        assert!(!without.iter().any(|s| s.name.contains('×')), "repeat 0 leaves the sequence out");
     }
 
     #[test]

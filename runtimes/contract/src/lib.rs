@@ -17,6 +17,11 @@ pub use capture::CappedOutput;
 pub use outcome::{first_line, Author, Outcome, RejectStage, TrapKind};
 pub use value::{Value, ValueParseError};
 
+/// Part of the `surfaced` note of a `Run` performed by the harness for a runtime that has no
+/// command/reactor policy of its own (wasmi): the entry point it calls is then the harness's,
+/// and is not listed among the runtime's implicit calls.
+pub const RUN_BY_THE_HARNESS: &str = "this run is the harness's reading of the WASI application ABI";
+
 /// WASI configuration for one instance: what `instantiate` and `run` set up before the guest runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WasiConfig {

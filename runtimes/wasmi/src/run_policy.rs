@@ -19,6 +19,12 @@ pub const INITIALIZE: &str = "_initialize";
 pub const RUN_IS_THE_HARNESS_READING: &str =
     "wasmi has no command/reactor policy: this run is the harness's reading of the WASI application ABI, performed with wasmi";
 
+#[cfg(test)]
+#[test]
+fn the_note_says_the_harness_ran_it() {
+    assert!(RUN_IS_THE_HARNESS_READING.contains(execmodel_contract::RUN_BY_THE_HARNESS));
+}
+
 const WASI_MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
 
 /// The export `Run` calls after instantiation, `None` when there is none, or why the module is
