@@ -72,7 +72,8 @@ impl Runtime for WorkerRuntime {
         self.availability().map_err(|why| AdapterError::Other(why.0))?;
         let runtime = self.name().to_string();
         let compile_error = |message: String| AdapterError::Compile { runtime: runtime.clone(), message };
-        let exports = Exports::read(wasm).map_err(|err| compile_error(err.to_string()))?;
+        // The harness's own reading of the exports: a failure here is not the runtime's refusal.
+        let exports = Exports::read(wasm).map_err(|err| AdapterError::Other(format!("reading the exports: {err}")))?;
         let original = Arc::new(Variant::new(wasm.to_vec()));
         // The runtime's verdict, and the module cached in one worker for the sessions to come.
         let mut worker = self.shared.lease().map_err(AdapterError::Other)?;

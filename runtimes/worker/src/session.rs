@@ -190,39 +190,30 @@ impl Drop for WorkerSession {
     }
 }
 
-pub(crate) fn step_result(backend: &dyn Backend, reply: Reply, stage: RejectStage) -> StepResult {
-    let outcome = match reply.outcome {
+pub(crate) fn step_result(backend: &dyn Backend, mut reply: Reply, stage: RejectStage) -> StepResult {
+    let outcome = match reply.outcome.take() {
         Some(outcome) => outcome_from_wire(backend, outcome, stage),
         None => Outcome::harness_reject(stage, "worker protocol error: the reply has no outcome"),
     };
-    let output =
-        protocol::decode_output(&reply.stdout).and_then(|stdout| Ok((stdout, protocol::decode_output(&reply.stderr)?)));
-    match output {
-        Ok((stdout, stderr)) => {
-            let mut result =
-                StepResult::new(outcome).with_output(stdout, stderr).with_implicit_calls(reply.implicit_calls);
-            result.stdout_dropped = reply.stdout_dropped;
-            result.stderr_dropped = reply.stderr_dropped;
-            result.surfaced = reply.surfaced;
-            result.requested_exit = reply.requested_exit;
-            result
-        }
-        Err(err) => rejected(stage, format!("worker protocol error: {err}")),
-    }
+    with_notes(StepResult::new(outcome), reply)
+        .unwrap_or_else(|err| rejected(stage, format!("worker protocol error: {err}")))
 }
 
 /// A step whose worker process ended midway, with what the worker said of it before the end.
 fn with_last_words(ended: StepResult, words: Box<Reply>) -> StepResult {
-    let (Ok(stdout), Ok(stderr)) = (protocol::decode_output(&words.stdout), protocol::decode_output(&words.stderr))
-    else {
-        return ended;
-    };
-    let mut result = ended.with_output(stdout, stderr).with_implicit_calls(words.implicit_calls);
-    result.stdout_dropped = words.stdout_dropped;
-    result.stderr_dropped = words.stderr_dropped;
-    result.surfaced = words.surfaced;
-    result.requested_exit = words.requested_exit;
-    result
+    with_notes(ended.clone(), *words).unwrap_or(ended)
+}
+
+/// `result` with what a reply says besides its outcome: output, implicit calls, how it surfaced.
+fn with_notes(result: StepResult, reply: Reply) -> Result<StepResult, String> {
+    let stdout = protocol::decode_output(&reply.stdout)?;
+    let stderr = protocol::decode_output(&reply.stderr)?;
+    let mut result = result.with_output(stdout, stderr).with_implicit_calls(reply.implicit_calls);
+    result.stdout_dropped = reply.stdout_dropped;
+    result.stderr_dropped = reply.stderr_dropped;
+    result.surfaced = reply.surfaced;
+    result.requested_exit = reply.requested_exit;
+    Ok(result)
 }
 
 fn outcome_from_wire(backend: &dyn Backend, outcome: WireOutcome, stage: RejectStage) -> Outcome {
