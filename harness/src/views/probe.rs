@@ -183,10 +183,14 @@ impl Sequence {
     }
 }
 
-const COMPLETES: &str = "each step completes (returns, or exits through proc_exit from `_start`)";
+const COMPLETES: &str = "each step completes (returns, or exits through proc_exit from `_start` with the code it asked for)";
 
+/// An exit counts only with the guest's own code: a runtime that reported another one (wasmer
+/// keeps it mod 256) recorded what the guest asked for in `requested_exit`.
 fn all_complete(results: &[StepResult]) -> bool {
-    results.iter().all(|r| matches!(r.outcome, Outcome::Returned(_) | Outcome::Exited(_)))
+    results
+        .iter()
+        .all(|r| matches!(r.outcome, Outcome::Returned(_) | Outcome::Exited(_)) && r.requested_exit.is_none())
 }
 
 fn all_return(results: &[StepResult]) -> bool {
@@ -771,6 +775,15 @@ mod tests {
         assert_eq!((many.steps.len(), many.repeat_last), (2, 1000));
         let without = sequences(&inspection, &ProbeOptions::default());
         assert!(!without.iter().any(|s| s.name.contains('×')), "repeat 0 leaves the sequence out");
+    }
+
+    #[test]
+    fn an_exit_with_another_code_than_the_guest_asked_for_does_not_complete() {
+        let exited = |code| StepResult::new(Outcome::Exited(code));
+        assert!(all_complete(&[exited(3)]));
+        let mut wrapped = exited(0);
+        wrapped.requested_exit = Some(256);
+        assert!(!all_complete(&[wrapped]), "wasmer's exit 0 for proc_exit(256) is not the guest's exit");
     }
 
     #[test]

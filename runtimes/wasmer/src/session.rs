@@ -320,8 +320,14 @@ impl Session for WasmerSession {
             Err(message) => Outcome::harness_reject(RejectStage::Instantiate, message),
         };
         let notes = std::mem::take(&mut self.notes);
+        let asked = self.outputs.as_ref().and_then(|outputs| outputs.exit.take()).map(i64::from);
         let mut result = StepResult::new(outcome).with_implicit_calls(notes.implicit_calls);
-        result.requested_exit = notes.requested_exit;
+        // The guest's own argument when wasmer reported anything else (wasix keeps it mod 256).
+        result.requested_exit = match asked {
+            Some(code) if result.outcome == Outcome::Exited(code) => None,
+            Some(code) => Some(code),
+            None => notes.requested_exit,
+        };
         result.surfaced = notes.surfaced;
         if let Outcome::Exited(_) = result.outcome {
             result.surfaced.get_or_insert_with(|| "WasiError::Exit inside a RuntimeError".to_string());

@@ -9,6 +9,11 @@
 //! module without a `memory` export, which wasmi_wasi looks up before each call
 //! (<https://github.com/wasmi-labs/wasmi/blob/v2.0.0/crates/wasi/src/sync/snapshots/preview_1.rs#L92-L104>).
 //! Wasm traps carry a `TrapCode`.
+//!
+//! The refused status itself is not reported (`requested_exit` stays null), because it cannot be
+//! seen without changing what the runtime does: it exists only as the argument of wasmi_wasi's
+//! `proc_exit`, and a host function put in front of it could only call it without a calling
+//! instance, where that same memory lookup fails. (wasmer's adapter can, see its `ExitWitness`.)
 
 use execmodel_contract::{Outcome, RejectStage, TrapKind};
 use wasmi::errors::ErrorKind;

@@ -34,6 +34,10 @@ pub fn classify(error: &wasmtime::Error, stage: Stage) -> Outcome {
     // wasmtime-wasi 48 raises `I32Exit` only for statuses below 126; larger ones (and negative
     // ones, read as u32) become a plain error without the code, which lands below as a host
     // error: <https://github.com/bytecodealliance/wasmtime/blob/v48.0.0/crates/wasi/src/p1.rs#L2607-L2617>
+    // The refused code is not reported as `requested_exit`: it is only the argument of
+    // wasmtime-wasi's `proc_exit`, and a function shadowing it in the linker could only call it
+    // through `Func::call`, without the calling instance whose `memory` export wiggle's glue
+    // looks up first, so the shadow would change what wasmtime does.
     if let Some(exit) = error.downcast_ref::<I32Exit>() {
         return Outcome::Exited(i64::from(exit.0));
     }
