@@ -183,14 +183,13 @@ impl Sequence {
     }
 }
 
-const COMPLETES: &str = "each step completes (returns, or exits through proc_exit from `_start` with the code it asked for)";
+const COMPLETES: &str =
+    "each step completes (returns, or exits through proc_exit from `_start` with the code it asked for)";
 
 /// An exit counts only with the guest's own code: a runtime that reported another one (wasmer
 /// keeps it mod 256) recorded what the guest asked for in `requested_exit`.
 fn all_complete(results: &[StepResult]) -> bool {
-    results
-        .iter()
-        .all(|r| matches!(r.outcome, Outcome::Returned(_) | Outcome::Exited(_)) && r.requested_exit.is_none())
+    results.iter().all(|r| matches!(r.outcome, Outcome::Returned(_) | Outcome::Exited(_)) && r.requested_exit.is_none())
 }
 
 fn all_return(results: &[StepResult]) -> bool {
