@@ -31,6 +31,25 @@ fn an_endless_loop_spends_its_cpu_budget_and_only_its_session_loses_its_worker()
 }
 
 #[test]
+fn a_budget_spent_in_an_entry_point_node_called_still_lists_that_call() {
+    // node's wasi.initialize() calls `_initialize`, which never returns: the worker is killed on
+    // the budget, and its interim reply is what shows that node had called `_initialize`. A
+    // direct call of the same loop is the harness's call, not node's.
+    let wasm = wasi_module(r#"(func (export "_initialize") (loop (br 0)))"#);
+    let module = compile(&wasm);
+    let mut session = module.session(short_budget());
+    let ran = assert_outcome(&mut *session, &run(), "trapped deadline");
+    assert_eq!(ran.implicit_calls, ["_initialize"]);
+    let how = ran.surfaced.unwrap_or_default();
+    assert!(how.contains("wasi.initialize() was running"), "{how}");
+
+    let mut session = module.session(short_budget());
+    assert_outcome(&mut *session, &instantiate(), "returned");
+    let called = assert_outcome(&mut *session, &call("_initialize", &[]), "trapped deadline");
+    assert!(called.implicit_calls.is_empty(), "{:?}", called.implicit_calls);
+}
+
+#[test]
 fn memory_cannot_grow_past_the_cap() {
     let wasm = wasi_module(r#"(func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))"#);
     let limits = Limits { memory_bytes: 3 << 16, ..Limits::default() };

@@ -70,6 +70,17 @@ process.on('exit', (code) => {
   writeReply(JSON.stringify(words) + '\n');
 });
 
+// Said just before the runtime enters guest code by itself (`wasi.start` calling `_start`): an
+// interim reply with the implicit calls so far and `also`. If the step then spends its CPU
+// budget the adapter kills this process, and this is what is known of the step; otherwise the
+// step's own reply supersedes it.
+function announceEntry(also, surfaced) {
+  if (!stepInProgress) return;
+  const { id, notes } = stepInProgress;
+  const implicitCalls = [...notes.implicitCalls, ...also];
+  writeReply(JSON.stringify({ id, ok: true, entered: true, implicitCalls, surfaced }) + '\n');
+}
+
 const input = readline.createInterface({ input: fs.createReadStream(null, { fd: requestFd }), crlfDelay: Infinity });
 input.on('line', (line) => {
   let id = null;
@@ -287,6 +298,13 @@ function run(live, notes) {
   const exports = live.instance.exports;
   const beforeExit = live.exitCalls;
   const entry = '_start' in exports ? '_start' : '_initialize';
+  if (typeof exports[entry] === 'function') {
+    const method = entry === '_start' ? 'start' : 'initialize';
+    announceEntry(
+      [entry],
+      `node's wasi.${method}() was running when the step ended without a reply; beyond checking the exports, its only work is calling \`${entry}\``,
+    );
+  }
   try {
     if (entry === '_start') {
       const code = live.wasi.start(live.instance);
@@ -360,6 +378,7 @@ function recordingCall(name, fn, calls) {
   return {
     [name](...args) {
       calls.push(name);
+      announceEntry([], `${flavour.label} had called \`${name}\` when the step ended without a reply`);
       return fn(...args);
     },
   }[name];

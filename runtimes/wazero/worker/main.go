@@ -52,6 +52,11 @@ func main() {
 func serve(w *worker, in io.Reader, out io.Writer) error {
 	reader := bufio.NewReaderSize(in, 1<<20)
 	writer := bufio.NewWriterSize(out, 1<<16)
+	// An interim line goes out at once: the process may be killed before the reply.
+	w.say = func(line []byte) {
+		_, _ = writer.Write(line)
+		_ = writer.Flush()
+	}
 	for {
 		line, readErr := reader.ReadBytes('\n')
 		if len(trimSpace(line)) > 0 {

@@ -49,6 +49,10 @@ type worker struct {
 	runtimes map[uint32]wazero.Runtime
 	modules  map[string]*loadedModule
 	sessions map[string]*session
+	// Writes one line to the adapter before the request's reply (set by serve; nil in tests and
+	// probes, where nothing kills the process midway), and the id of the request being handled.
+	say       func(line []byte)
+	currentID json.RawMessage
 }
 
 type loadedModule struct {
@@ -245,6 +249,7 @@ func (w *worker) handleLine(line []byte) (out []byte) {
 		_ = json.Unmarshal(line, &idOnly)
 		return encodeReply(idOnly.ID, reply{"ok": false, "error": fmt.Sprintf("malformed request: %v", err)})
 	}
+	w.currentID = req.ID
 	body, err := w.handle(&req)
 	if err != nil {
 		failure := reply{"ok": false, "error": err.Error()}
@@ -256,6 +261,39 @@ func (w *worker) handleLine(line []byte) (out []byte) {
 	}
 	body["ok"] = true
 	return encodeReply(req.ID, body)
+}
+
+// announceEntry sends, just before wazero enters guest code by itself, an interim reply with
+// the implicit calls: if the step then spends its CPU budget the adapter kills this process and
+// this is what is known of the step; otherwise the step's own reply supersedes it.
+func (w *worker) announceEntry(calls []string, surfaced string) {
+	if w.say != nil {
+		w.say(encodeReply(w.currentID, reply{"ok": true, "entered": true, "implicitCalls": calls, "surfaced": surfaced}))
+	}
+}
+
+// hasStartSection reports whether a wasm binary has a start section (id 8). Sections follow the
+// 8-byte header, each an id byte and a LEB128 u32 size (the module compiled, so it is well formed).
+func hasStartSection(wasm []byte) bool {
+	at := 8
+	for at < len(wasm) {
+		id := wasm[at]
+		at++
+		size := 0
+		for shift := 0; at < len(wasm) && shift < 35; shift += 7 {
+			b := wasm[at]
+			at++
+			size |= int(b&0x7f) << shift
+			if b < 0x80 {
+				break
+			}
+		}
+		if id == 8 {
+			return true
+		}
+		at += size
+	}
+	return false
 }
 
 func encodeReply(id json.RawMessage, body reply) []byte {
@@ -478,6 +516,9 @@ func (w *worker) instantiate(s *session, run bool, wasi *wasiConfig) (stepResult
 	}
 	// wazero skips a start function that is not an exported function (e.g. a global `_start`).
 	_, startIsFunction := compiled.ExportedFunctions()["_start"]
+	if run && startIsFunction && !hasStartSection(s.module.wasm) {
+		w.announceEntry([]string{"_start"}, "InstantiateModule was running when the step ended without a reply; the module has no start section, so the guest code it runs is `_start`'s")
+	}
 	instance, err := r.InstantiateModule(w.ctx, compiled, config)
 	// InstantiateModule returns a module only once the store instantiated it; it is closed when
 	// a start function failed or exited, and is kept anyway so later steps show what wazero does.

@@ -625,3 +625,26 @@ func TestPanicInHandlingIsAnsweredNotFatal(t *testing.T) {
 	}
 	c.ok(map[string]any{"op": "hello"})
 }
+
+// A run step says, before wazero enters `_start` by itself, that it is about to: if the step
+// then spends its budget the adapter kills the process and keeps only that. A module with a
+// start section is not announced: its time could be the start section's.
+func TestRunAnnouncesTheEntryWazeroCalls(t *testing.T) {
+	c := newClient(t, engineCompiler)
+	var said []map[string]any
+	c.w.say = func(line []byte) { said = append(said, decode(t, line)) }
+	c.open("wat/exit_256.wasm", "plain", 1024, 1<<20)
+	c.step("plain", map[string]any{"do": "run", "wasi": wasi("plain")})
+	if len(said) != 1 || said[0]["entered"] != true || fmt.Sprint(said[0]["implicitCalls"]) != "[_start]" {
+		t.Fatalf("interim replies %v, want one entering _start", said)
+	}
+	if said[0]["id"] != json.Number(fmt.Sprint(c.nextID)) {
+		t.Fatalf("interim reply id %v for request %d", said[0]["id"], c.nextID)
+	}
+	said = nil
+	c.open("wat/start_section.wasm", "section", 1024, 1<<20)
+	c.step("section", map[string]any{"do": "run", "wasi": wasi("section")})
+	if len(said) != 0 {
+		t.Fatalf("interim replies %v for a module with a start section", said)
+	}
+}

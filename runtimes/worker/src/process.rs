@@ -64,8 +64,9 @@ pub struct Worker {
     /// Module ids this process has compiled.
     pub loaded: HashSet<String>,
     pub sessions_served: u32,
-    /// What the worker reported of the step in progress as its process was ending (a runtime
-    /// that ends its host process, as Bun's proc_exit does): output, implicit calls, the code.
+    /// What the worker reported of the step in progress without answering it: as it entered
+    /// guest code by the runtime's own call, or as its process was ending (a runtime that ends
+    /// its host process, as Bun's proc_exit does): output, implicit calls, the code.
     last_words: Option<Box<Reply>>,
 }
 
@@ -147,7 +148,7 @@ impl Worker {
                 Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
             };
             match decode_reply(&line, id) {
-                Ok(reply) if reply.ending => self.last_words = Some(Box::new(reply)),
+                Ok(reply) if reply.is_interim() => self.last_words = Some(Box::new(reply)),
                 decoded => return decoded,
             }
         }
@@ -163,8 +164,8 @@ impl Worker {
         loop {
             match self.replies.recv_timeout(BUDGET_POLL) {
                 Ok(line) => match decode_reply(&line, id) {
-                    // The process is ending: what it said of the step comes with its end.
-                    Ok(reply) if reply.ending => self.last_words = Some(Box::new(reply)),
+                    // What it said of the step so far comes with the step's end if no reply does.
+                    Ok(reply) if reply.is_interim() => self.last_words = Some(Box::new(reply)),
                     decoded => return decoded.map(|reply| (reply, meter.used())),
                 },
                 Err(RecvTimeoutError::Disconnected) => return Err(self.died()),
@@ -183,7 +184,7 @@ impl Worker {
         }
     }
 
-    /// What the worker said of the interrupted step before its process ended, if anything.
+    /// What the worker said of the interrupted step before it ended or was killed, if anything.
     pub fn take_last_words(&mut self) -> Option<Box<Reply>> {
         self.last_words.take()
     }
@@ -194,6 +195,7 @@ impl Worker {
         }
         self.next_id += 1;
         let id = self.next_id;
+        self.last_words = None;
         request["id"] = Json::from(id);
         let mut line = request.to_string();
         line.push('\n');

@@ -113,6 +113,11 @@ pub struct Reply {
     /// what the step did until then, without an outcome; the process's end is the outcome.
     #[serde(default)]
     pub ending: bool,
+    /// Sent, without an outcome, as the runtime enters guest code by itself within a step
+    /// (`wasi.start` calling `_start`): the implicit calls so far. The step's own reply supersedes
+    /// it; it is all that is known of the step when the harness kills the worker on its budget.
+    #[serde(default)]
+    pub entered: bool,
     /// `hello`'s answer.
     #[serde(default)]
     pub runtime: Option<String>,
@@ -120,6 +125,13 @@ pub struct Reply {
     pub version: Option<String>,
     #[serde(default)]
     pub protocol: Option<u64>,
+}
+
+impl Reply {
+    /// Said of a step in progress, not its answer (`ending` or `entered`).
+    pub fn is_interim(&self) -> bool {
+        self.ending || self.entered
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -130,16 +130,22 @@ impl WorkerSession {
             // The texts name no column: two versions of one runtime must read alike here, or
             // every upgrade diff lists the harness's own words as a change.
             Err(Failure::BudgetSpent(used)) => {
+                let entered = worker.take_last_words();
                 self.state = State::Lost(
                     "the instance is gone: its worker was killed when a step spent its CPU budget".to_string(),
                 );
-                StepResult::new(Outcome::harness_trap(
+                let spent = StepResult::new(Outcome::harness_trap(
                     TrapKind::Deadline,
                     // What it used is in the budget use: a text that changed with it would read as
                     // a change of the runtime in every diff of two runs.
                     format!("the step spent its budget of {budget:?} of CPU time; the worker was killed"),
                 ))
-                .with_budget_use(Some(BudgetUse::cpu(used, budget)))
+                .with_budget_use(Some(BudgetUse::cpu(used, budget)));
+                // Entry points the runtime had called by itself before the budget ran out.
+                match entered {
+                    Some(words) => with_last_words(spent, words),
+                    None => spent,
+                }
             }
             Err(Failure::Timeout(waited)) if wait == Wait::Guest => {
                 // Not the guest's budget: the worker neither answered nor used its CPU time

@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Machine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * A machine factory that hands Chicory its usual machine (the interpreter, or the compiled one)
@@ -24,9 +25,16 @@ final class EntryTracker implements Function<Instance, Machine> {
     // The depth is the guest thread's.
     private final List<Integer> entries = new ArrayList<>();
     private int depth;
+    // Told of each outermost entry as it happens (before the call), on the guest thread.
+    private IntConsumer onEntry = funcIndex -> {};
 
     EntryTracker(Function<Instance, Machine> base) {
         this.base = base;
+    }
+
+    /** Whom to tell of each outermost entry before it is made; replaces the previous listener. */
+    void onEntry(IntConsumer listener) {
+        onEntry = listener;
     }
 
     @Override
@@ -35,6 +43,7 @@ final class EntryTracker implements Function<Instance, Machine> {
         return (funcIndex, args) -> {
             if (depth == 0) {
                 entries.add(funcIndex);
+                onEntry.accept(funcIndex);
             }
             depth++;
             try {

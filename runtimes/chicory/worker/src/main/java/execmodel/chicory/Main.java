@@ -82,12 +82,19 @@ public final class Main {
     static void serve(Worker worker, PrintStream replies) throws IOException {
         BufferedReader in =
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8), 1 << 20);
+        // An interim line comes from the guest's thread while this one waits for it.
+        worker.interimReplies(said -> writeLine(replies, said));
         String line;
         while ((line = in.readLine()) != null) {
             if (line.isBlank()) {
                 continue;
             }
-            String reply = worker.handleLine(line);
+            writeLine(replies, worker.handleLine(line));
+        }
+    }
+
+    private static void writeLine(PrintStream replies, String reply) {
+        synchronized (replies) {
             replies.print(reply);
             replies.print('\n');
             replies.flush();

@@ -47,6 +47,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -73,6 +74,10 @@ final class Worker {
     private final ObjectMapper json;
     private final Map<String, Loaded> modules = new HashMap<>();
     private final Map<String, Session> sessions = new HashMap<>();
+    // The request being answered, and where a line said before its reply goes (set by
+    // Main.serve; null in tests and probes, where nothing kills the process midway).
+    private volatile JsonNode currentId = NullNode.getInstance();
+    private volatile Consumer<String> interim;
 
     Worker(String engine) {
         if (!ENGINE_INTERPRETER.equals(engine) && !ENGINE_COMPILER.equals(engine)) {
@@ -134,10 +139,16 @@ final class Worker {
 
     // ---- one line -------------------------------------------------------------------------------
 
+    /** Where interim replies (a line each, no newline) go; see {@link #announceEntry}. */
+    void interimReplies(Consumer<String> sink) {
+        interim = sink;
+    }
+
     /** Answers one request line with one reply line (no newline). Never throws. */
     String handleLine(String line) {
         JsonNode id = NullNode.getInstance();
         ObjectNode reply = json.createObjectNode();
+        currentId = id;
         try {
             JsonNode request = json.readTree(line);
             if (request == null || !request.isObject()) {
@@ -145,6 +156,7 @@ final class Worker {
             }
             if (request.has("id")) {
                 id = request.get("id");
+                currentId = id;
             }
             ObjectNode body = handle(request);
             reply.set("id", id);
@@ -404,6 +416,9 @@ final class Worker {
         EntryTracker tracker = new EntryTracker(session.loaded.machines);
         session.tracker = tracker;
         WasmModule module = session.loaded.module;
+        if (run) {
+            tracker.onEntry(funcIndex -> announceEntry(module, funcIndex));
+        }
         int capPages = session.capPages();
         Instance.Builder builder =
                 Instance.builder(module)
@@ -414,6 +429,7 @@ final class Worker {
             builder.withStart(false);
         }
         GuestRun<Instance> guest = runGuest(session, builder::build);
+        tracker.onEntry(funcIndex -> {});
         StepResult result = new StepResult();
         List<Integer> entries = tracker.takeEntries();
         boolean guestRan = !entries.isEmpty();
@@ -935,6 +951,31 @@ final class Worker {
             }
         }
         return null;
+    }
+
+    /**
+     * Sent as build() enters an entry point by itself (not the start section): an interim reply
+     * with that call. If the step then spends its CPU budget the adapter kills this process and
+     * this is what is known of the step; otherwise the step's own reply supersedes it.
+     */
+    private void announceEntry(WasmModule module, int funcIndex) {
+        if (interim == null || isStartSection(module, funcIndex)) {
+            return;
+        }
+        ObjectNode said = json.createObjectNode();
+        said.set("id", currentId);
+        said.put("ok", true);
+        said.put("entered", true);
+        said.putArray("implicitCalls").add(exportName(module, funcIndex));
+        said.put(
+                "surfaced",
+                "Instance.Builder.build() had called " + exportName(module, funcIndex)
+                        + " when the step ended without a reply");
+        try {
+            interim.accept(json.writeValueAsString(said));
+        } catch (JsonProcessingException e) {
+            // Nothing to say then: the step's reply, or its absence, still tells the outcome.
+        }
     }
 
     private static boolean isStartSection(WasmModule module, int funcIndex) {

@@ -142,6 +142,31 @@ class WorkerTest {
         assertFalse(reply.path("hasInstance").asBoolean(), "build() threw: no instance");
     }
 
+    /**
+     * As build() enters `_start` by itself the worker says so before the call: if the step then
+     * spends its budget, the adapter kills the process and keeps only that. The start section is
+     * instantiation, and an instantiate step enters nothing by itself.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"interpreter", "compiler"})
+    void runAnnouncesTheEntryBuildMakes(String engine) throws IOException {
+        Driver d = new Driver(engine);
+        List<String> said = new java.util.ArrayList<>();
+        d.worker.interimReplies(said::add);
+        d.load("m", "wat/start_section.wasm");
+        d.open("s", "m", 64L << 20);
+        d.start("s", "run", List.of("start_section.wasm"), Map.of());
+        assertEquals(1, said.size(), said.toString());
+        JsonNode entered = JSON.readTree(said.get(0));
+        assertEquals(d.id, entered.path("id").asInt());
+        assertTrue(entered.path("entered").asBoolean());
+        assertEquals("[\"_start\"]", entered.path("implicitCalls").toString());
+        said.clear();
+        d.open("t", "m", 64L << 20);
+        d.start("t", "instantiate", List.of("start_section.wasm"), Map.of());
+        assertEquals(List.of(), said);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"interpreter", "compiler"})
     void stackOverflowTraps(String engine) {

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.graalvm.polyglot.Context;
 import org.graalvm.polyglot.Engine;
@@ -109,6 +110,10 @@ final class Worker {
     private final String memory;
     private final Map<String, Loaded> modules = new HashMap<>();
     private final Map<String, Session> sessions = new HashMap<>();
+    // The request being answered, and where a line said before its reply goes (set by
+    // Main.serve; null in tests and probes, where nothing kills the process midway).
+    private volatile JsonNode currentId = NullNode.getInstance();
+    private volatile Consumer<String> interim;
 
     Worker() {
         this(MEMORY_BYTE_ARRAY);
@@ -185,10 +190,16 @@ final class Worker {
 
     // ---- one line -------------------------------------------------------------------------------
 
+    /** Where interim replies (a line each, no newline) go; see {@link #announceEntry}. */
+    void interimReplies(Consumer<String> sink) {
+        interim = sink;
+    }
+
     /** Answers one request line with one reply line (no newline). Never throws. */
     String handleLine(String line) {
         JsonNode id = NullNode.getInstance();
         ObjectNode reply = json.createObjectNode();
+        currentId = id;
         try {
             JsonNode request = json.readTree(line);
             if (request == null || !request.isObject()) {
@@ -196,6 +207,7 @@ final class Worker {
             }
             if (request.has("id")) {
                 id = request.get("id");
+                currentId = id;
             }
             ObjectNode body = handle(request);
             reply.set("id", id);
@@ -455,6 +467,28 @@ final class Worker {
     }
 
     /** What the guest thread of an instantiate or run step got to. */
+    /**
+     * Sent as the launcher's way enters its entry point: an interim reply with that call. If the
+     * step then spends its CPU budget the adapter kills this process and this is what is known
+     * of the step; otherwise the step's own reply supersedes it.
+     */
+    private void announceEntry(String entry) {
+        if (interim == null) {
+            return;
+        }
+        ObjectNode said = json.createObjectNode();
+        said.set("id", currentId);
+        said.put("ok", true);
+        said.put("entered", true);
+        said.putArray("implicitCalls").add(entry);
+        said.put("surfaced", "Value.execute() of the " + entry + " export was running when the step ended without a reply");
+        try {
+            interim.accept(json.writeValueAsString(said));
+        } catch (JsonProcessingException e) {
+            // Nothing to say then: the step's reply, or its absence, still tells the outcome.
+        }
+    }
+
     static final class Started {
         Value instance;
         Value exports;
@@ -530,6 +564,7 @@ final class Worker {
                                 return null;
                             }
                             started.entry = entry;
+                            announceEntry(entry);
                             return function.execute();
                         });
         if (started.entry != null && !isApiRefusal(guest.error)) {

@@ -187,6 +187,30 @@ class WorkerTest {
         assertEquals("unsafe", new Driver(Worker.MEMORY_UNSAFE).request(hello).path("memory").asText());
     }
 
+    /**
+     * As the launcher's way executes `_start` the worker says so before the call: if the step then
+     * spends its budget, the adapter kills the process and keeps only that. An instantiate step
+     * enters nothing by itself.
+     */
+    @Test
+    void runAnnouncesTheEntryItExecutes() throws Exception {
+        Driver d = new Driver(new Worker(Worker.MEMORY_BYTE_ARRAY));
+        List<String> said = new java.util.ArrayList<>();
+        d.worker.interimReplies(said::add);
+        d.load("m", "wat/start_section.wasm");
+        d.open("s", "m", 64L << 20);
+        d.start("s", "run", List.of("x"), Map.of());
+        assertEquals(1, said.size(), said.toString());
+        JsonNode entered = JSON.readTree(said.get(0));
+        assertEquals(d.id, entered.path("id").asInt());
+        assertTrue(entered.path("entered").asBoolean());
+        assertEquals("[\"_start\"]", entered.path("implicitCalls").toString());
+        said.clear();
+        d.open("t", "m", 64L << 20);
+        d.start("t", "instantiate", List.of("x"), Map.of());
+        assertEquals(List.of(), said);
+    }
+
     @Test
     void exitCodesComeBackWhole() {
         Driver d = new Driver();
