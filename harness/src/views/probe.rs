@@ -258,6 +258,13 @@ fn sequences(inspection: &Inspection, options: &ProbeOptions) -> Vec<Sequence> {
             }),
         },
     ));
+    list.push(Sequence::new(
+        "run, run again",
+        vec![run.clone(), run.clone()],
+        Reading::Silent(
+            "the ABI describes one run of a module; a second run by the same embedder is the runtime's own matter (each adapter makes it a new run and says where the runtime keeps anything)",
+        ),
+    ));
     if c.kind == ModuleKind::Command && has("_start") {
         list.push(Sequence::new(
             "run, start again",
@@ -721,6 +728,7 @@ mod tests {
         );
         for expected in [
             "run",
+            "run, run again",
             "run, start again",
             "run, call f",
             "start",

@@ -53,6 +53,19 @@ fn run_of_a_command_that_returns_is_returned_with_its_output() {
     assert_eq!(again.stdout, b"hello\n");
 }
 
+#[test]
+fn a_second_run_is_a_new_run_in_the_same_worker_and_an_instantiate_cannot_follow() {
+    let mut session = session(&wasi_module(COUNTING_REACTOR));
+    assert_outcome(&mut *session, &run(), "returned");
+    assert_outcome(&mut *session, &call("count", &[]), "returned i32:1");
+    let again = assert_outcome(&mut *session, &run(), "returned");
+    assert!(again.surfaced.as_deref().unwrap_or_default().contains("in the same worker process"), "{again:?}");
+    assert_eq!(again.implicit_calls, ["_initialize"]);
+    // The new run's instance, initialised once: the first instance's state is gone.
+    assert_outcome(&mut *session, &call("count", &[]), "returned i32:1");
+    assert_rejected(&session.step(&instantiate()), "instantiate", "instantiate only comes first");
+}
+
 const COUNTING_REACTOR: &str = r#"
   (global $count (mut i32) (i32.const 0))
   (func (export "_initialize") (global.set $count (i32.add (global.get $count) (i32.const 1))))

@@ -47,11 +47,36 @@ impl WorkerSession {
         WorkerSession { module, limits, state: State::Fresh }
     }
 
+    /// `Instantiate` comes first; `Run`, the runtime's own run of the module, may come at any
+    /// point and is always a new run: a later one closes the worker's session (and instance) and
+    /// opens another in the same worker process, or in a new one if that process has ended,
+    /// which `surfaced` says.
     fn begin(&mut self, step: &Step, wasi: &WasiConfig, stage: RejectStage) -> StepResult {
-        if !matches!(self.state, State::Fresh) {
-            return rejected(stage, "the session already has an instance: instantiate and run only come first");
+        let (kept, again) = match std::mem::replace(&mut self.state, State::NoInstance) {
+            State::Fresh => (None, None),
+            State::Open { mut worker, name, .. } if stage == RejectStage::Run => {
+                match worker.request(protocol::close(&name), CONTROL_TIMEOUT) {
+                    Ok(_) => (Some(worker), Some(RUN_AGAIN_SAME_PROCESS)),
+                    Err(_) => (None, Some(RUN_AGAIN_NEW_PROCESS)),
+                }
+            }
+            State::NoInstance | State::Lost(_) if stage == RejectStage::Run => (None, Some(RUN_AGAIN_NEW_PROCESS)),
+            earlier => {
+                self.state = earlier;
+                return rejected(stage, "the session already has an instance: instantiate only comes first");
+            }
+        };
+        let mut result = self.begin_in(kept, step, wasi, stage);
+        if let Some(how) = again {
+            result.surfaced = Some(match result.surfaced.take() {
+                Some(surfaced) => format!("{how}; {surfaced}"),
+                None => how.to_string(),
+            });
         }
-        self.state = State::NoInstance;
+        result
+    }
+
+    fn begin_in(&mut self, kept: Option<Worker>, step: &Step, wasi: &WasiConfig, stage: RejectStage) -> StepResult {
         let variant = match self.module.prepare(self.limits.memory_bytes) {
             Ok(Ready::Variant(variant)) => variant,
             Ok(Ready::InitialTooLarge { initial_pages, cap_pages }) => {
@@ -66,7 +91,11 @@ impl WorkerSession {
             Err(err) => return rejected(RejectStage::Instantiate, format!("cannot cap the module's memory: {err}")),
         };
         let runtime = self.module.shared.backend.name();
-        let mut worker = match self.module.shared.lease() {
+        let leased = match kept {
+            Some(worker) => Ok(worker),
+            None => self.module.shared.lease(),
+        };
+        let mut worker = match leased {
             Ok(worker) => worker,
             Err(err) => return rejected(stage, format!("the {runtime} worker could not start: {err}")),
         };
@@ -275,3 +304,8 @@ fn next_session_name() -> String {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     format!("s{}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
+
+const RUN_AGAIN_SAME_PROCESS: &str =
+    "a run after an earlier step: the earlier instance was closed, and this run is new, in the same worker process";
+const RUN_AGAIN_NEW_PROCESS: &str =
+    "a run after an earlier step: the earlier worker process had ended, so this run is new, in a new process";
