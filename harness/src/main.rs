@@ -55,8 +55,12 @@ enum Command {
         #[arg(long = "runtime", value_name = "NAME", conflicts_with = "report")]
         runtimes: Vec<String>,
         /// Answer from this report.json instead of running the trials.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "from")]
         report: Option<PathBuf>,
+        /// Answer from the trial records of a run (`target/execmodel/runs/<run id>`; several
+        /// directories are the parts of one run) instead of running the trials.
+        #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with = "runtimes")]
+        from: Vec<PathBuf>,
         /// Also show runtimes that are not installed here (their cells say why nothing ran).
         #[arg(long, conflicts_with = "report")]
         all_runtimes: bool,
@@ -64,11 +68,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Run the whole matrix once and write report.json, report.md, index.html and junit.xml.
+    /// Run the whole matrix once and write report.json, report.md, index.html and junit.xml; or,
+    /// with `--from`, render them from the trial records of a run that already happened.
     Report {
         /// Directory to write into (created if missing; files replaced atomically).
         #[arg(long)]
         out: PathBuf,
+        /// Render the trial records of a run instead of running the trials: the directory
+        /// `cargo test`, `cargo nextest run` or `matrix` wrote (`target/execmodel/runs/<run id>`,
+        /// printed at the end of the run); several directories are the parts of one run.
+        #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["runtimes", "partition"])]
+        from: Vec<PathBuf>,
+        /// With `--from`: render a run that covered only some trials (a filter or a partition)
+        /// instead of refusing it for the trials it lacks.
+        #[arg(long, requires = "from")]
+        partial: bool,
         /// Only these runtimes (repeatable); default: all known ones.
         #[arg(long = "runtime", value_name = "NAME")]
         runtimes: Vec<String>,
@@ -282,17 +296,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 print!("{}", harness::views::report::answers::render_questions(&report));
             }
+            if let Some(dir) = harness::trials::records::written_to() {
+                println!("\nThe trial records of this run: {} (`execmodel report --from` renders them)", dir.display());
+            }
             Ok(if run.has_failures() { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
-        Command::Report { out, runtimes, lifecycle, all_runtimes, partition } => {
+        Command::Report { out, from, partial, runtimes, lifecycle, all_runtimes, partition } => {
             let lifecycle = lifecycle.as_deref().map(harness::views::lifecycle::LifecycleBench::read).transpose()?;
-            let (report, run) =
-                run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition, all_runtimes })?;
+            let (report, part) = if from.is_empty() {
+                let (report, run) =
+                    run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition, all_runtimes })?;
+                let part = partition.map_or(String::new(), |part| {
+                    format!(" (part {part} of a run of {} trials)", run.partition.map_or(0, |(_, total)| total))
+                });
+                (report, part)
+            } else {
+                (
+                    report_from_records(&root, &from, all_runtimes, partial)?,
+                    format!(" (from the records in {})", shown(&from)),
+                )
+            };
             let report = Report { lifecycle, ..report };
             report.write_dir(&out)?;
-            let part = partition.map_or(String::new(), |part| {
-                format!(" (part {part} of a run of {} trials)", run.partition.map_or(0, |(_, total)| total))
-            });
             println!(
                 "{}{part}\nwrote {}/{{report.json,report.md,index.html,junit.xml}}",
                 report.summary,
@@ -303,9 +328,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Answers { runtimes, report, all_runtimes, json } => {
+        Command::Answers { runtimes, report, from, all_runtimes, json } => {
             let report = match report {
                 Some(path) => Report::read(&path)?,
+                None if !from.is_empty() => report_from_records(&root, &from, all_runtimes, false)?,
                 None => {
                     run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition: None, all_runtimes })?
                         .0
@@ -497,6 +523,26 @@ fn run_report(
         report.answer_questions(&harness::expectations::questions::Questions::load(root)?, &plan);
     }
     Ok((report, run))
+}
+
+/// The report of a run already made, rendered from its trial records.
+fn report_from_records(
+    root: &std::path::Path,
+    dirs: &[PathBuf],
+    all_runtimes: bool,
+    partial: bool,
+) -> anyhow::Result<Report> {
+    let records = harness::trials::records::RecordSet::read(dirs)?;
+    let plan = Plan::all_runtimes(Suite::load(root)?);
+    let mut report = Report::from_records(&plan, &records, all_runtimes, partial)?;
+    if root.join(harness::expectations::questions::FILE).exists() {
+        report.answer_questions(&harness::expectations::questions::Questions::load(root)?, &plan);
+    }
+    Ok(report)
+}
+
+fn shown(dirs: &[PathBuf]) -> String {
+    dirs.iter().map(|dir| dir.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Run the matrix in parallel, with a progress bar when stderr is a terminal.

@@ -42,7 +42,14 @@ fn main() -> ExitCode {
         }
         list.push(test);
     }
-    libtest_mimic::run(&args, list).exit_code()
+    let conclusion = libtest_mimic::run(&args, list);
+    // Under nextest every trial is a process of its own: one line each would be noise.
+    if std::env::var_os("NEXTEST").is_none() {
+        if let Some(dir) = harness::trials::records::written_to() {
+            eprintln!("trial records: {} (`execmodel report --from DIR --out OUT` renders them)", dir.display());
+        }
+    }
+    conclusion.exit_code()
 }
 
 /// The positional filter as libtest applies it (libtest-mimic applies it again, with `--skip`);

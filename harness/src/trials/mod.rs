@@ -7,6 +7,8 @@
 
 pub mod judge;
 mod plan;
+pub mod record;
+pub mod records;
 mod refused;
 pub mod runner;
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use crate::corpus::classify::Classification;
 use crate::corpus::registry::{self, RuntimeEntry};
 use crate::expectations::suite::{CorpusModule, Suite};
-use crate::trials::judge;
 use crate::trials::runner::{self, RuntimeSlot, TrialReport, Verdict};
+use crate::trials::{judge, records};
 
 /// `K/N`: the K-th of N parts of a run (1-based) — every N-th trial of the planned order,
 /// starting at the K-th, so that each runtime's trials (and its cost) spread over all parts.
@@ -57,6 +57,8 @@ impl std::fmt::Display for Partition {
 pub struct Plan {
     pub suite: Arc<Suite>,
     pub slots: Vec<Arc<RuntimeSlot>>,
+    /// Where the trials' records go instead of the run's own directory (`records`).
+    pub records_dir: Option<std::path::PathBuf>,
 }
 
 pub struct PlannedTrial {
@@ -70,7 +72,11 @@ pub struct PlannedTrial {
 
 impl Plan {
     pub fn new(suite: Suite, runtimes: &[&'static RuntimeEntry]) -> Plan {
-        Plan { suite: Arc::new(suite), slots: runtimes.iter().map(|entry| Arc::new(RuntimeSlot::new(entry))).collect() }
+        Plan {
+            suite: Arc::new(suite),
+            slots: runtimes.iter().map(|entry| Arc::new(RuntimeSlot::new(entry))).collect(),
+            records_dir: None,
+        }
     }
 
     pub fn all_runtimes(suite: Suite) -> Plan {
@@ -113,10 +119,13 @@ impl Plan {
         trials
     }
 
+    /// Runs the trial and appends its record to the run's records (`records`).
     pub fn run(&self, trial: &PlannedTrial) -> TrialReport {
         let module = &self.suite.modules[trial.module];
         let scenario = &module.expectations.scenarios[trial.scenario];
-        runner::run_trial(&trial.slot, module, scenario, runner::default_limits())
+        let report = runner::run_trial(&trial.slot, module, scenario, runner::default_limits());
+        records::append(self, trial, &report);
+        report
     }
 }
 

@@ -8,17 +8,19 @@ mod junit;
 mod markdown;
 pub mod merge;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::Path;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
-use execmodel_contract::{Outcome, StepResult};
-
 use crate::expectations::questions::{self, Questions};
-use crate::trials::runner::Verdict;
+use crate::trials::record::millis;
+pub use crate::trials::record::{
+    outcome_kind, BudgetRecord, DeviationInfo, Expectation, Observation, RuntimeInfo, StepRecord, TrialRecord,
+};
+use crate::trials::records::RecordSet;
 use crate::trials::{Partition, Plan};
 use crate::views::host::Host;
 use crate::views::lifecycle::{self, LifecycleBench};
@@ -27,8 +29,6 @@ pub use crate::views::matrix::Summary;
 
 pub const SCHEMA: &str = "execmodel-report";
 pub const SCHEMA_VERSION: u32 = 2;
-/// Captured output kept per step in the report.
-const EXCERPT_CHARS: usize = 2000;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
@@ -65,14 +65,6 @@ pub struct PartInfo {
     pub whole_total: usize,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct RuntimeInfo {
-    pub name: String,
-    pub version: String,
-    pub embedded: bool,
-    pub unavailable: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RuleInfo {
     pub basis: String,
@@ -86,216 +78,18 @@ pub struct QuestionInfo {
     pub ask: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct TrialRecord {
-    pub name: String,
-    pub runtime: String,
-    /// `<lang>/<module>`.
-    pub module: String,
-    pub language: String,
-    pub scenario: String,
-    pub rule: String,
-    /// Ids of the questions this trial's scenario answers.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub questions: Vec<String>,
-    /// pass | deviation | fail | error | ignored
-    pub verdict: String,
-    pub message: Option<String>,
-    pub duration_ms: f64,
-    pub steps: Vec<StepRecord>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct StepRecord {
-    pub step: String,
-    /// Line of the step in the expectation file.
-    pub line: usize,
-    pub expected: Expectation,
-    pub deviation: Option<DeviationInfo>,
-    pub observed: Option<Observation>,
-    pub duration_ms: f64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Expectation {
-    pub outcome: String,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DeviationInfo {
-    /// What the runtime does, in a few words (older reports have none).
-    #[serde(default)]
-    pub summary: String,
-    pub reason: String,
-    pub link: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct Observation {
-    pub outcome: String,
-    /// `returned`, `bytes`, `exited`, `trapped`, `rejected`, `host-error` or `crashed`.
-    pub kind: String,
-    /// The whole message of a trap, rejection, host error or crash.
-    pub detail: Option<String>,
-    /// Who wrote `detail`: `runtime` or `harness`.
-    pub by: Option<String>,
-    /// The exit code of `exited`.
-    pub exit_code: Option<i64>,
-    /// Entry points the runtime called by itself during the step.
-    pub implicit_calls: Vec<String>,
-    /// What the guest passed to `proc_exit` when the runtime reported something else.
-    pub requested_exit: Option<i64>,
-    /// How the outcome came out of the runtime's API.
-    pub surfaced: Option<String>,
-    pub stdout: String,
-    pub stderr: String,
-    pub stdout_dropped: u64,
-    pub stderr_dropped: u64,
-    /// What the step spent of its budget, for steps that ran guest code (older reports: none).
-    #[serde(default)]
-    pub budget: Option<BudgetRecord>,
-}
-
-/// A step's budget use: `used` of `limit`, in `unit` (`fuel`, `metering points`, `CPU µs`).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct BudgetRecord {
-    pub used: u64,
-    pub limit: u64,
-    pub unit: String,
-    /// `used / limit`, rounded to a thousandth.
-    pub share: f64,
-}
-
-impl BudgetRecord {
-    pub fn of(used: &execmodel_contract::BudgetUse) -> BudgetRecord {
-        BudgetRecord {
-            used: used.used,
-            limit: used.limit,
-            unit: used.unit.as_str().to_string(),
-            share: (used.fraction() * 1000.0).round() / 1000.0,
-        }
-    }
-}
-
-impl Observation {
-    pub fn of(observed: &StepResult) -> Observation {
-        let outcome = &observed.outcome;
-        let message = outcome.message().filter(|(message, _)| !message.is_empty());
-        Observation {
-            outcome: outcome.to_string(),
-            kind: outcome_kind(outcome).to_string(),
-            detail: message.map(|(message, _)| excerpt(message.as_bytes())),
-            by: message.map(|(_, by)| by.as_str().to_string()),
-            exit_code: match outcome {
-                Outcome::Exited(code) => Some(*code),
-                _ => None,
-            },
-            implicit_calls: observed.implicit_calls.clone(),
-            requested_exit: observed.requested_exit,
-            surfaced: observed.surfaced.clone(),
-            stdout: excerpt(&observed.stdout),
-            stderr: excerpt(&observed.stderr),
-            stdout_dropped: observed.stdout_dropped,
-            stderr_dropped: observed.stderr_dropped,
-            budget: observed.budget_use.as_ref().map(BudgetRecord::of),
-        }
-    }
-}
-
-/// The outcome's kind as one word, the first word of its expectation syntax.
-pub fn outcome_kind(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Returned(_) => "returned",
-        Outcome::Bytes(_) => "bytes",
-        Outcome::Exited(_) => "exited",
-        Outcome::Trapped { .. } => "trapped",
-        Outcome::Rejected { .. } => "rejected",
-        Outcome::HostError { .. } => "host-error",
-        Outcome::Crashed { .. } => "crashed",
-    }
-}
-
 impl Report {
     pub fn from_run(plan: &Plan, run: &MatrixRun) -> Report {
-        let runtimes = plan
-            .slots
-            .iter()
-            .map(|slot| {
-                let unavailable = slot.availability().err().map(|why| why.to_string());
-                RuntimeInfo {
-                    name: slot.name().to_string(),
-                    version: if unavailable.is_some() { String::new() } else { slot.version() },
-                    embedded: slot.entry.embedded,
-                    unavailable,
-                }
-            })
-            .collect();
-        let rules = plan
-            .suite
-            .rules
-            .ids()
-            .filter_map(|id| plan.suite.rules.get(id).map(|rule| (id, rule)))
-            .map(|(id, rule)| {
-                let info = RuleInfo {
-                    basis: rule.basis.as_str().to_string(),
-                    text: rule.text.clone(),
-                    source: rule.source.clone(),
-                };
-                (id.to_string(), info)
-            })
-            .collect();
+        let runtimes = plan.slots.iter().map(|slot| RuntimeInfo::of(slot)).collect();
+        let rules = rule_infos(plan);
         let mut summary = Summary { wall_time_ms: millis(run.wall_time), ..Summary::default() };
         let trials = run
             .reports
             .iter()
             .map(|(trial, report)| {
-                let module = &plan.suite.modules[trial.module];
-                let scenario = &module.expectations.scenarios[trial.scenario];
-                let (verdict, message) = match (&trial.ignored, report.as_ref().map(|r| &r.verdict)) {
-                    (Some(reason), _) => ("ignored", Some(reason.clone())),
-                    (None, Some(Verdict::Pass)) => ("pass", None),
-                    (None, Some(Verdict::KnownDeviation)) => ("deviation", None),
-                    (None, Some(Verdict::Fail(message))) => ("fail", Some(message.clone())),
-                    (None, Some(Verdict::Error(message))) => ("error", Some(message.clone())),
-                    (None, None) => ("error", Some("trial did not run".to_string())),
-                };
-                summary.add(verdict);
-                let steps = report
-                    .iter()
-                    .flat_map(|report| report.steps.iter().zip(&scenario.steps))
-                    .map(|(step, expected_step)| StepRecord {
-                        step: step.description.clone(),
-                        line: step.line,
-                        expected: Expectation {
-                            outcome: step.expected.outcome.to_string(),
-                            stdout: step.expected.stdout.clone(),
-                            stderr: step.expected.stderr.clone(),
-                        },
-                        // An older version of a runtime runs on its main column's tables.
-                        deviation: expected_step.deviation_for(trial.slot.name()).map(|(_, d)| DeviationInfo {
-                            summary: d.summary.clone(),
-                            reason: d.reason.clone(),
-                            link: d.link.clone(),
-                        }),
-                        observed: step.observed.as_ref().map(Observation::of),
-                        duration_ms: millis(step.duration),
-                    })
-                    .collect();
-                TrialRecord {
-                    name: trial.name.clone(),
-                    runtime: trial.slot.name().to_string(),
-                    module: module.id.clone(),
-                    language: module.id.split('/').next().unwrap_or_default().to_string(),
-                    scenario: scenario.name.clone(),
-                    rule: scenario.rule.clone(),
-                    questions: Vec::new(),
-                    verdict: verdict.to_string(),
-                    message,
-                    duration_ms: report.as_ref().map_or(0.0, |r| millis(r.duration)),
-                    steps,
-                }
+                let record = TrialRecord::of(plan, trial, report.as_ref());
+                summary.add(&record.verdict);
+                record
             })
             .collect();
         Report {
@@ -313,6 +107,80 @@ impl Report {
             answers: Vec::new(),
             lifecycle: None,
         }
+    }
+
+    /// The report of a run read from its records, in the plan's order, as `from_run` would have
+    /// made it from the same run: trials the plan ignores here (a scenario a runtime cannot
+    /// express) are listed as ignored, those of runtimes not installed only with `all_runtimes`,
+    /// as `report` does. A planned trial without a record is an error naming it, unless
+    /// `partial` (a filtered or partitioned run), when only the recorded trials are listed.
+    pub fn from_records(plan: &Plan, records: &RecordSet, all_runtimes: bool, partial: bool) -> anyhow::Result<Report> {
+        let here = crate::trials::records::corpus_digest(&plan.suite);
+        if records.corpus_digest != here {
+            anyhow::bail!(
+                "the records were made from another corpus or other expectations (digest {}, here {here}): run the trials again",
+                records.corpus_digest
+            );
+        }
+        let recorded = records.runtimes();
+        let runtimes: Vec<RuntimeInfo> = plan
+            .slots
+            .iter()
+            .map(|slot| {
+                let line = records.lines.values().find(|line| line.runtime.name == slot.name());
+                line.map_or_else(|| RuntimeInfo::of(slot), |line| line.runtime.clone())
+            })
+            .collect();
+        let unavailable: Vec<&str> =
+            runtimes.iter().filter(|info| info.unavailable.is_some()).map(|info| info.name.as_str()).collect();
+        let mut missing = Vec::new();
+        let mut summary = Summary { wall_time_ms: records.wall_time_ms(), ..Summary::default() };
+        let mut trials = Vec::new();
+        for trial in plan.trials(&|_| true) {
+            let record = match records.lines.get(&trial.name) {
+                Some(line) => line.trial.clone(),
+                None if unavailable.contains(&trial.slot.name()) && !recorded.contains(trial.slot.name()) => {
+                    if !all_runtimes {
+                        continue;
+                    }
+                    TrialRecord::of(plan, &trial, None)
+                }
+                None if trial.ignored.is_some() => TrialRecord::of(plan, &trial, None),
+                None => {
+                    missing.push(trial.name);
+                    continue;
+                }
+            };
+            summary.add(&record.verdict);
+            trials.push(record);
+        }
+        if !missing.is_empty() && !partial {
+            let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+            anyhow::bail!(
+                "{} planned trial(s) have no record, e.g. {} (a filtered or partitioned run: add --partial)",
+                missing.len(),
+                shown.join(", ")
+            );
+        }
+        let known: BTreeSet<&str> = trials.iter().map(|trial| trial.name.as_str()).collect();
+        if let Some(stray) = records.lines.keys().find(|name| !known.contains(name.as_str())) {
+            anyhow::bail!("trial {stray} is recorded but not in this corpus's plan (records of another corpus?)");
+        }
+        Ok(Report {
+            schema: SCHEMA.to_string(),
+            schema_version: SCHEMA_VERSION,
+            generated_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            host: Host::this_machine(),
+            harness_version: records.harness_version.clone(),
+            runtimes,
+            rules: rule_infos(plan),
+            questions: Vec::new(),
+            trials,
+            summary,
+            partition: None,
+            answers: Vec::new(),
+            lifecycle: None,
+        })
     }
 
     /// Tag each trial with the questions its scenario answers, so the page can filter by them.
@@ -396,22 +264,25 @@ impl Report {
     }
 }
 
+/// The suite's rules as the report lists them.
+fn rule_infos(plan: &Plan) -> BTreeMap<String, RuleInfo> {
+    plan.suite
+        .rules
+        .ids()
+        .filter_map(|id| plan.suite.rules.get(id).map(|rule| (id, rule)))
+        .map(|(id, rule)| {
+            let info = RuleInfo {
+                basis: rule.basis.as_str().to_string(),
+                text: rule.text.clone(),
+                source: rule.source.clone(),
+            };
+            (id.to_string(), info)
+        })
+        .collect()
+}
+
 /// `((module, scenario), runtime → trial)`.
 pub type Row<'a> = ((String, String), BTreeMap<String, &'a TrialRecord>);
-
-fn millis(duration: std::time::Duration) -> f64 {
-    (duration.as_secs_f64() * 1e6).round() / 1e3
-}
-
-fn excerpt(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    if text.chars().count() <= EXCERPT_CHARS {
-        return text.into_owned();
-    }
-    let mut cut: String = text.chars().take(EXCERPT_CHARS).collect();
-    cut.push_str("…[truncated]");
-    cut
-}
 
 #[cfg(test)]
 mod tests {
@@ -459,5 +330,77 @@ mod tests {
         assert!(report.trials[1].questions.is_empty());
         assert_eq!(report.questions.len(), questions.list.len());
         assert_eq!(report.questions[0].id, "main-returns-zero");
+    }
+
+    /// The report rendered from a run's records is the report of that run: same runtimes,
+    /// trials, verdicts and observations, durations and timestamps aside.
+    #[test]
+    fn a_report_from_the_records_of_a_run_is_the_report_of_that_run() {
+        use crate::corpus::registry;
+        use crate::trials::records::RecordSet;
+        use crate::views::matrix::{self, Options};
+
+        let root = crate::corpus::default_root();
+        let mut suite = Suite::load(&root).unwrap();
+        suite.modules.retain(|module| {
+            ["wat/exit_256", "wat/initialize_busy", "c/reactor_counter"].contains(&module.id.as_str())
+        });
+        let runtimes = [registry::find("wasmtime").unwrap(), registry::find("wasmi").unwrap()];
+        let records = tempfile::tempdir().unwrap();
+        let mut plan = Plan::new(suite, &runtimes);
+        plan.records_dir = Some(records.path().to_path_buf());
+        let options = Options { jobs: 2, filter: None, partition: None, all_runtimes: false, progress: &|_, _, _| {} };
+        let run = matrix::run(&plan, &options);
+        let ran = Report::from_run(&plan, &run);
+
+        let set = RecordSet::read(&[records.path().to_path_buf()]).unwrap();
+        let rendered = Report::from_records(&plan, &set, false, false).unwrap();
+        let without_times = |report: &Report| {
+            let mut trials = report.trials.clone();
+            for trial in &mut trials {
+                trial.duration_ms = 0.0;
+                for step in &mut trial.steps {
+                    step.duration_ms = 0.0;
+                }
+            }
+            serde_json::to_value(trials).unwrap()
+        };
+        assert!(ran.trials.len() > 10);
+        assert_eq!(without_times(&rendered), without_times(&ran));
+        assert_eq!(rendered.runtimes, ran.runtimes);
+        assert_eq!(rendered.rules.len(), ran.rules.len());
+        assert_eq!(
+            (rendered.summary.total, rendered.summary.pass, rendered.summary.deviation),
+            (ran.summary.total, ran.summary.pass, ran.summary.deviation)
+        );
+
+        // A run that lacks a planned trial is refused, naming it, unless it is declared partial.
+        let mut fewer = set;
+        let dropped = fewer.lines.keys().next().unwrap().clone();
+        fewer.lines.remove(&dropped);
+        let refused = Report::from_records(&plan, &fewer, false, false).unwrap_err().to_string();
+        assert!(refused.contains(&dropped), "{refused}");
+        assert_eq!(Report::from_records(&plan, &fewer, false, true).unwrap().trials.len(), ran.trials.len() - 1);
+    }
+
+    #[test]
+    fn records_from_two_harness_versions_or_a_trial_twice_are_refused() {
+        use crate::trials::records::RecordSet;
+        let dir = tempfile::tempdir().unwrap();
+        let line = |version: &str, name: &str| {
+            format!(
+                r#"{{"harness_version":"{version}","corpus_digest":"d","runtime":{{"name":"wasmi","version":"2","embedded":true,"unavailable":null}},"finished_at_ms":1,"trial":{{"name":"{name}","runtime":"wasmi","module":"wat/x","language":"wat","scenario":"s","rule":"r","verdict":"pass","message":null,"duration_ms":1.0,"steps":[]}}}}"#
+            )
+        };
+        fs::write(dir.path().join("1.jsonl"), format!("{}\n{}\n", line("0.1.0", "a"), line("0.2.0", "b"))).unwrap();
+        let mixed = RecordSet::read(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(mixed.contains("2 harness versions") && mixed.contains("0.2.0"), "{mixed}");
+        fs::write(dir.path().join("1.jsonl"), format!("{}\n", line("0.1.0", "a"))).unwrap();
+        fs::write(dir.path().join("2.jsonl"), format!("{}\n", line("0.1.0", "a"))).unwrap();
+        let twice = RecordSet::read(&[dir.path().to_path_buf()]).unwrap_err().to_string();
+        assert!(twice.contains("trial a is recorded twice") && twice.contains("1.jsonl:1"), "{twice}");
+        fs::write(dir.path().join("2.jsonl"), "{not json\n").unwrap();
+        let bad = RecordSet::read(&[dir.path().to_path_buf()]).unwrap_err();
+        assert!(format!("{bad:#}").contains("2.jsonl:1: not a trial record"), "{bad:#}");
     }
 }
