@@ -72,7 +72,7 @@ impl Mutator {
                     let end = self.boundary_after(&text, at, 24);
                     text.replace_range(at..end, "");
                 }
-                2 | 3 | 4 => {
+                2..=4 => {
                     let mut lines: Vec<&str> = text.split_inclusive('\n').collect();
                     if lines.is_empty() {
                         continue;

@@ -178,7 +178,6 @@ fn headless(browser: &str, url: &str, what: &[&str]) -> Result<std::process::Out
 }
 
 /// `cargo run -p harness -- ARGS` in `root`; fails unless it succeeds.
-
 fn execmodel(root: &Path, args: &[&OsStr]) -> Result<()> {
     let words: Vec<_> = args.iter().map(|a| a.to_string_lossy()).take_while(|a| !a.starts_with('-')).collect();
     let what = words.join(" ");

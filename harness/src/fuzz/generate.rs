@@ -93,10 +93,11 @@ impl Recipe {
     }
 
     fn config(&self) -> Config {
-        let mut config = Config::default();
-        config.available_imports =
-            (self.shape != Shape::NotWasi).then(|| wat::parse_str(WASI_IMPORTS).expect("valid WAT"));
-        config.exports = Some(wat::parse_str(self.exports()).expect("valid WAT"));
+        let mut config = Config {
+            available_imports: (self.shape != Shape::NotWasi).then(|| wat::parse_str(WASI_IMPORTS).expect("valid WAT")),
+            exports: Some(wat::parse_str(self.exports()).expect("valid WAT")),
+            ..Config::default()
+        };
         if self.shape == Shape::NotWasi {
             config.max_imports = 0;
         }

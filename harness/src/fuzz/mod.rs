@@ -174,11 +174,11 @@ pub fn run(
                 let mut tally = tally.lock().unwrap();
                 tally.0 += 1;
                 tally.1 += one.findings.iter().filter(|f| matches!(f, Finding::HarnessFailure(_))).count();
-                if tally.0 % 50 == 0 {
+                if tally.0.is_multiple_of(50) {
                     let rate = tally.0 as f64 / started.elapsed().as_secs_f64().max(1e-9);
                     progress(&format!("fuzz: {} modules probed ({rate:.1}/s), {} harness failures", tally.0, tally.1));
                 }
-                let snapshot_due = tally.0 % SNAPSHOT_EVERY == 0;
+                let snapshot_due = tally.0.is_multiple_of(SNAPSHOT_EVERY);
                 drop(tally);
                 let mut probed = probed.lock().unwrap();
                 probed.push(one);
@@ -220,7 +220,7 @@ fn write_snapshot(
 ) {
     let mut sorted: Vec<&Probed> = probed.iter().collect();
     sorted.sort_by_key(|one| one.index);
-    let written = summarize(sorted.into_iter(), options, available, Saving::CountsOnly).and_then(|mut summary| {
+    let written = summarize(sorted, options, available, Saving::CountsOnly).and_then(|mut summary| {
         summary.elapsed = elapsed;
         let text = format!(
             "{}\n_Partial: written after {} modules while the run went on; the modules behind these lines are saved when it ends._\n",

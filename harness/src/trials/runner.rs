@@ -173,7 +173,7 @@ fn unexpected_crash(report: &TrialReport) -> Option<(usize, String)> {
     if !matches!(report.verdict, Verdict::Fail(_)) {
         return None;
     }
-    let (index, step) = report.steps.iter().enumerate().last()?;
+    let (index, step) = report.steps.iter().enumerate().next_back()?;
     match &step.observed.as_ref()?.outcome {
         Outcome::Crashed { message, .. } => Some((index, first_line(message).to_string())),
         _ => None,

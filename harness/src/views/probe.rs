@@ -539,7 +539,7 @@ fn known_cause(suite: &Suite, runtime: &str, steps: &[Step], observed: &[StepRes
         .iter()
         .enumerate()
         .find(|(_, r)| !matches!(r.outcome, Outcome::Returned(_) | Outcome::Exited(_)))
-        .or_else(|| observed.iter().enumerate().last())?;
+        .or_else(|| observed.iter().enumerate().next_back())?;
     let kind = steps.get(index)?.kind();
     suite.modules.iter().find_map(|module| {
         module.expectations.scenarios.iter().find_map(|scenario| {

@@ -98,6 +98,8 @@ impl WasmerSession {
         // WasiEnv before using it"): its environment is bound only after instantiation
         // (https://github.com/wasmerio/wasmer/blob/7a48a071c7682a409d148cf37dc8da58322a123d/lib/wasix/src/state/env.rs#L891).
         // That is the runtime failing (a panic in its host function), not the guest trapping.
+        // The error is wasmer-wasix's own type, large as it is: it is classified right here.
+        #[allow(clippy::result_large_err)]
         let instantiated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             builder.instantiate(setup.module.clone(), &mut store)
         }));

@@ -141,7 +141,7 @@ mod tests {
         let plan = plan();
         let whole = run(&plan, None);
         assert!(
-            whole.trials.len() > 5 && whole.trials.len() % 5 != 0,
+            whole.trials.len() > 5 && !whole.trials.len().is_multiple_of(5),
             "{} trials: pick a filter that splits unevenly",
             whole.trials.len()
         );

@@ -139,7 +139,7 @@ fn initialize_that_exits_or_traps_during_instantiate_leaves_no_instance() {
     );
     assert_eq!(instantiated.requested_exit, Some(3));
     assert_eq!(instantiated.implicit_calls, ["_initialize"]);
-    let outcomes = vec![instantiated.outcome, session.step(&get()).outcome];
+    let outcomes = [instantiated.outcome, session.step(&get()).outcome];
     assert!(matches!(outcomes[1], Outcome::Rejected { stage: RejectStage::Call, .. }), "{:?}", outcomes[1]);
 
     let traps = r#"(func (export "_initialize") unreachable) (func (export "get") (result i32) (i32.const 7))"#;
