@@ -515,7 +515,7 @@ fn run_report(
     runtimes: &[String],
     selection: Selection,
 ) -> anyhow::Result<(Report, matrix::MatrixRun)> {
-    let plan = Plan::new(Suite::load(root)?, &select_runtimes(runtimes)?);
+    let plan = Plan::new(Suite::load(root)?, &select_runtimes(runtimes)?).recording();
     let run = run_matrix(&plan, selection);
     let mut report = Report::from_run(&plan, &run);
     // A corpus of one's own (`--root`) need not have a questions file.

@@ -19,7 +19,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let plan = Arc::new(Plan::all_runtimes(suite));
+    let plan = Arc::new(Plan::all_runtimes(suite).recording());
 
     let mut list = Vec::new();
     for index in 0..plan.suite.modules.len() {

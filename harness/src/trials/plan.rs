@@ -57,7 +57,7 @@ impl std::fmt::Display for Partition {
 pub struct Plan {
     pub suite: Arc<Suite>,
     pub slots: Vec<Arc<RuntimeSlot>>,
-    /// Where the trials' records go instead of the run's own directory (`records`).
+    /// Where the trials' records go (`records`); none are written without one.
     pub records_dir: Option<std::path::PathBuf>,
 }
 
@@ -77,6 +77,13 @@ impl Plan {
             slots: runtimes.iter().map(|entry| Arc::new(RuntimeSlot::new(entry))).collect(),
             records_dir: None,
         }
+    }
+
+    /// This plan, recording its trials in the run's records directory (`records::run_dir`), as
+    /// every command that runs trials for a user does.
+    pub fn recording(self) -> Plan {
+        let dir = records::run_dir(&self.suite.root).to_path_buf();
+        Plan { records_dir: Some(dir), ..self }
     }
 
     pub fn all_runtimes(suite: Suite) -> Plan {
@@ -119,7 +126,7 @@ impl Plan {
         trials
     }
 
-    /// Runs the trial and appends its record to the run's records (`records`).
+    /// Runs the trial and appends its record to the plan's records directory, if it has one.
     pub fn run(&self, trial: &PlannedTrial) -> TrialReport {
         let module = &self.suite.modules[trial.module];
         let scenario = &module.expectations.scenarios[trial.scenario];

@@ -43,19 +43,18 @@ struct Sink {
     corpus_digest: String,
 }
 
-/// The run's own directory, and any other a plan named (`Plan::records_into`), each opened once.
-static SINKS: Mutex<BTreeMap<Option<PathBuf>, &'static Result<Sink, String>>> = Mutex::new(BTreeMap::new());
-static DEFAULT_DIR: OnceLock<PathBuf> = OnceLock::new();
+/// The records directories this process writes to, each opened once.
+static SINKS: Mutex<BTreeMap<PathBuf, &'static Result<Sink, String>>> = Mutex::new(BTreeMap::new());
+static RUN_DIR: OnceLock<PathBuf> = OnceLock::new();
 
-/// Appends the record of a finished trial. A records directory that cannot be written is said
-/// once on stderr and does not fail the trial: the trial's verdict stands without its record.
+/// Appends the record of a finished trial to the plan's records directory, if it has one. A
+/// directory that cannot be written is said once on stderr and does not fail the trial: the
+/// trial's verdict stands without its record.
 pub fn append(plan: &Plan, trial: &PlannedTrial, report: &TrialReport) {
+    let Some(dir) = &plan.records_dir else { return };
     let sink = {
         let mut sinks = SINKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        *sinks.entry(plan.records_dir.clone()).or_insert_with(|| {
-            let dir = plan.records_dir.clone().unwrap_or_else(|| default_dir(&plan.suite.root).to_path_buf());
-            Box::leak(Box::new(Sink::open(dir, &plan.suite)))
-        })
+        *sinks.entry(dir.clone()).or_insert_with(|| Box::leak(Box::new(Sink::open(dir.clone(), &plan.suite))))
     };
     let Ok(sink) = sink else { return };
     let line = RecordLine {
@@ -74,10 +73,11 @@ pub fn append(plan: &Plan, trial: &PlannedTrial, report: &TrialReport) {
     }
 }
 
-/// The directory this process wrote the run's records to, if it wrote any.
+/// The run's records directory, if this process wrote records to it.
 pub fn written_to() -> Option<PathBuf> {
+    let dir = RUN_DIR.get()?;
     let sinks = SINKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    sinks.get(&None).and_then(|sink| sink.as_ref().ok()).map(|sink| sink.dir.clone())
+    sinks.get(dir).and_then(|sink| sink.as_ref().ok()).map(|sink| sink.dir.clone())
 }
 
 impl Sink {
@@ -99,9 +99,9 @@ impl Sink {
     }
 }
 
-/// The run's directory, decided once per process.
-fn default_dir(root: &Path) -> &'static Path {
-    DEFAULT_DIR.get_or_init(|| records_dir(root))
+/// The run's records directory, decided once per process.
+pub fn run_dir(root: &Path) -> &'static Path {
+    RUN_DIR.get_or_init(|| records_dir(root))
 }
 
 fn records_dir(root: &Path) -> PathBuf {
