@@ -59,7 +59,7 @@ enum Command {
         report: Option<PathBuf>,
         /// Answer from the trial records of a run (`target/execmodel/runs/<run id>`; several
         /// directories are the parts of one run) instead of running the trials.
-        #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with = "runtimes")]
+        #[arg(long, value_name = "DIR", num_args = 1..)]
         from: Vec<PathBuf>,
         /// Also show runtimes that are not installed here (their cells say why nothing ran).
         #[arg(long, conflicts_with = "report")]
@@ -77,7 +77,7 @@ enum Command {
         /// Render the trial records of a run instead of running the trials: the directory
         /// `cargo test`, `cargo nextest run` or `matrix` wrote (`target/execmodel/runs/<run id>`,
         /// printed at the end of the run); several directories are the parts of one run.
-        #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with_all = ["runtimes", "partition"])]
+        #[arg(long, value_name = "DIR", num_args = 1.., conflicts_with = "partition")]
         from: Vec<PathBuf>,
         /// With `--from`: render a run that covered only some trials (a filter or a partition)
         /// instead of refusing it for the trials it lacks.
@@ -312,7 +312,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (report, part)
             } else {
                 (
-                    report_from_records(&root, &from, all_runtimes, partial)?,
+                    report_from_records(&root, &from, &runtimes, all_runtimes, partial)?,
                     format!(" (from the records in {})", shown(&from)),
                 )
             };
@@ -331,7 +331,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Answers { runtimes, report, from, all_runtimes, json } => {
             let report = match report {
                 Some(path) => Report::read(&path)?,
-                None if !from.is_empty() => report_from_records(&root, &from, all_runtimes, false)?,
+                None if !from.is_empty() => report_from_records(&root, &from, &runtimes, all_runtimes, false)?,
                 None => {
                     run_report(&root, &runtimes, Selection { jobs: None, filter: None, partition: None, all_runtimes })?
                         .0
@@ -529,11 +529,12 @@ fn run_report(
 fn report_from_records(
     root: &std::path::Path,
     dirs: &[PathBuf],
+    runtimes: &[String],
     all_runtimes: bool,
     partial: bool,
 ) -> anyhow::Result<Report> {
     let records = harness::trials::records::RecordSet::read(dirs)?;
-    let plan = Plan::all_runtimes(Suite::load(root)?);
+    let plan = Plan::new(Suite::load(root)?, &select_runtimes(runtimes)?);
     let mut report = Report::from_records(&plan, &records, all_runtimes, partial)?;
     if root.join(harness::expectations::questions::FILE).exists() {
         report.answer_questions(&harness::expectations::questions::Questions::load(root)?, &plan);

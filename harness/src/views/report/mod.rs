@@ -20,7 +20,7 @@ use crate::trials::record::millis;
 pub use crate::trials::record::{
     outcome_kind, BudgetRecord, DeviationInfo, Expectation, Observation, RuntimeInfo, StepRecord, TrialRecord,
 };
-use crate::trials::records::RecordSet;
+use crate::trials::records::{RecordLine, RecordSet};
 use crate::trials::{Partition, Plan};
 use crate::views::host::Host;
 use crate::views::lifecycle::{self, LifecycleBench};
@@ -163,7 +163,11 @@ impl Report {
             );
         }
         let known: BTreeSet<&str> = trials.iter().map(|trial| trial.name.as_str()).collect();
-        if let Some(stray) = records.lines.keys().find(|name| !known.contains(name.as_str())) {
+        // Records of runtimes outside the plan (`--runtime`) are left out; within it, every
+        // record must be a planned trial.
+        let planned_runtime = |line: &RecordLine| plan.slots.iter().any(|slot| slot.name() == line.runtime.name);
+        let mut stray = records.lines.iter().filter(|(_, line)| planned_runtime(line)).map(|(name, _)| name);
+        if let Some(stray) = stray.find(|name| !known.contains(name.as_str())) {
             anyhow::bail!("trial {stray} is recorded but not in this corpus's plan (records of another corpus?)");
         }
         Ok(Report {
